@@ -1,0 +1,31 @@
+import type { Finding } from '@/utils/findings';
+import { describeFinding } from '@/utils/report';
+import { t } from './i18n';
+
+export function FindingCard({ finding }: { finding: Finding }) {
+  const text = describeFinding(finding, t);
+  return (
+    <li class={`finding finding--${finding.severity}`} data-testid="finding" data-finding={finding.id}>
+      <h3 class="finding__title">{text.title}</h3>
+      <p class="finding__body">{text.body}</p>
+      {text.entries.length > 0 && (
+        <div class="finding__entries">
+          <h4>{t('entries_heading')}</h4>
+          <ul>
+            {text.entries.map((entry) => (
+              <li key={entry}>
+                <code>{entry}</code>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+      {text.steps && (
+        <p class="finding__steps">
+          <strong>{t('steps_heading')}:</strong> {text.steps}
+        </p>
+      )}
+      <p class="finding__system">{text.system}</p>
+    </li>
+  );
+}

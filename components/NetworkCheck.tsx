@@ -1,0 +1,97 @@
+import { useState } from 'preact/hooks';
+import { networkFindings, verdictOf } from '@/utils/findings';
+import { messageName } from '@/utils/i18n';
+import { evidenceOf } from '@/utils/network-run';
+import { PROBE_TARGET_IDS } from '@/utils/profile';
+import { renderItMessage, verdictText } from '@/utils/report';
+import { FindingCard } from './FindingCard';
+import { t } from './i18n';
+import { useNetworkRun } from './use-network-run';
+
+export function NetworkCheck() {
+  const { run, error, checkAgain } = useNetworkRun();
+  const [copyState, setCopyState] = useState<'idle' | 'copied' | 'failed'>('idle');
+  const state = run?.state === 'done' ? 'done' : 'running';
+  const evidence = run && run.state === 'done' ? evidenceOf(run) : null;
+  const findings = evidence ? networkFindings(evidence) : [];
+  const itMessage = evidence ? renderItMessage(findings, t, { format: 'text' }) : '';
+
+  const copy = () => {
+    navigator.clipboard.writeText(itMessage).then(
+      () => setCopyState('copied'),
+      () => setCopyState('failed'),
+    );
+  };
+
+  return (
+    <section class="network-check" data-testid="network-check" data-state={state} aria-busy={state === 'running'}>
+      <h2>{t('network_heading')}</h2>
+      <p class="verdict" data-testid="verdict" role="status" aria-live="polite">
+        {error ? t('run_failed', [error]) : evidence ? verdictText(verdictOf(findings), t) : t('network_running')}
+      </p>
+      <ul class="checks">
+        {PROBE_TARGET_IDS.map((id) => {
+          const probe = run?.probes[id];
+          const outcome = probe?.state === 'done' ? probe.result?.outcome : undefined;
+          return (
+            <li
+              key={id}
+              class={`check check--${outcome ?? 'pending'}`}
+              data-testid="check"
+              data-target={id}
+              {...(outcome && run?.state === 'done' ? { 'data-outcome': outcome } : {})}
+            >
+              <span class="check__name">{t(messageName('probe', id))}</span>
+              <span class="check__outcome">
+                {outcome ? t(messageName('outcome', outcome)) : t('probe_pending')}
+              </span>
+            </li>
+          );
+        })}
+      </ul>
+      {evidence && (
+        <>
+          <ul class="findings">
+            {findings.map((finding) => (
+              <FindingCard key={finding.id} finding={finding} />
+            ))}
+          </ul>
+          <details class="details">
+            <summary>{t('show_details')}</summary>
+            <ul>
+              {PROBE_TARGET_IDS.map((id) => {
+                const result = run?.probes[id].result;
+                return (
+                  <li key={id}>
+                    <code>
+                      {id}: {result?.outcome}
+                      {result?.error ? ` ${result.error}` : ''}
+                      {result?.status ? ` HTTP ${result.status}` : ''}
+                      {result?.redirectHost ? ` → ${result.redirectHost}` : ''}
+                      {result?.productName ? ` (${result.productName})` : ''}
+                      {result?.elapsedMs !== undefined ? ` ${result.elapsedMs} ms` : ''}
+                    </code>
+                  </li>
+                );
+              })}
+            </ul>
+          </details>
+        </>
+      )}
+      <div class="actions">
+        <button type="button" data-testid="check-again" onClick={checkAgain} disabled={state === 'running'}>
+          {t('check_again')}
+        </button>
+        <button type="button" data-testid="copy-it-message" onClick={copy} disabled={!evidence}>
+          {copyState === 'copied' ? t('copied') : t('copy_it_message')}
+        </button>
+      </div>
+      {copyState === 'failed' && (
+        <>
+          <p>{t('copy_failed')}</p>
+          <textarea readOnly rows={8} value={itMessage} />
+        </>
+      )}
+    </section>
+  );
+}

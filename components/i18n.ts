@@ -1,0 +1,6 @@
+import { browser } from 'wxt/browser';
+import type { Translate } from '@/utils/i18n';
+
+/** The extension's translator: the browser's i18n, so the user's language is used. */
+export const t: Translate = (key, substitutions) =>
+  browser.i18n.getMessage(key as never, substitutions ? [...substitutions] : undefined);

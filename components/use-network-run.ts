@@ -1,0 +1,58 @@
+import { useEffect, useState } from 'preact/hooks';
+import { browser } from 'wxt/browser';
+import { POPUP_PORT_NAME, sendMessage } from '@/utils/messaging';
+import type { NetworkRun } from '@/utils/network-run';
+import { networkRunItem } from '@/utils/storage';
+
+export interface NetworkRunView {
+  run: NetworkRun | null;
+  error: string | null;
+  checkAgain: () => void;
+}
+
+/**
+ * The popup's view of the run: it starts (or joins) the check on open, follows the run in
+ * storage, and holds a port to the worker. When the worker stops mid-run the port
+ * disconnects; reconnecting wakes the worker, which resumes the unfinished probes.
+ */
+export function useNetworkRun(): NetworkRunView {
+  const [run, setRun] = useState<NetworkRun | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const start = (force: boolean) => {
+    sendMessage('startNetworkCheck', { force })
+      .then((started) => {
+        setError(null);
+        setRun(started);
+      })
+      .catch((reason: unknown) => setError(String(reason instanceof Error ? reason.message : reason)));
+  };
+
+  useEffect(() => {
+    let closed = false;
+    const connect = () => {
+      const port = browser.runtime.connect({ name: POPUP_PORT_NAME });
+      port.onDisconnect.addListener(() => {
+        if (closed) return;
+        setTimeout(() => {
+          if (closed) return;
+          connect();
+          start(false);
+        }, 100);
+      });
+      return port;
+    };
+    let port = connect();
+    const unwatch = networkRunItem.watch((next) => setRun(next));
+    networkRunItem.getValue().then((stored) => setRun((current) => current ?? stored));
+    start(false);
+    return () => {
+      closed = true;
+      unwatch();
+      port.disconnect();
+      port = undefined as never;
+    };
+  }, []);
+
+  return { run, error, checkAgain: () => start(true) };
+}

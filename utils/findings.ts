@@ -1,0 +1,209 @@
+/**
+ * Findings: evidence in, findings out. Pure rules, shared by the popup, the helpdesk decoder
+ * and the CLI, so that a diagnostic code re-derives exactly the findings its user saw.
+ *
+ * A finding carries structure only (id, severity, system, exact entries, parameters); its
+ * words live in the i18n catalog under `finding_<id>_title|body|steps` (see utils/i18n.ts).
+ */
+import type { BlockProductId } from './block-pages';
+import { BLOCK_PRODUCTS } from './block-pages';
+import { CONNECTION_FAILURES, type Outcome } from './outcomes';
+import { type Direction, ENTRIES, type EntryId, type ProbeTargetId } from './profile';
+
+export type Severity = 'ok' | 'info' | 'minor' | 'blocking';
+
+/** The system a finding concerns: where the fix is made. */
+export type SystemId =
+  | 'none'
+  | 'network-connection'
+  | 'firewall'
+  | 'web-proxy'
+  | 'dns-filter'
+  | 'web-filter'
+  | 'tls-inspection'
+  | 'captive-portal'
+  | 'browser-policy'
+  | 'extension'
+  | 'raftr'
+  | 'mail-gateway'
+  | 'spam-filter'
+  | 'mailbox';
+
+export const NETWORK_FINDING_IDS = [
+  'all-clear',
+  'offline',
+  'captive-portal',
+  'raftr-blocked',
+  'ip-blocked',
+  'port-80-blocked',
+  'names-blocked',
+  'proxy-block-page',
+  'tls-interception',
+  'blocked-by-policy',
+  'blocked-by-extension',
+  'raftr-server-error',
+  'unexplained',
+] as const;
+export type NetworkFindingId = (typeof NETWORK_FINDING_IDS)[number];
+
+/** An exact allow-list entry as IT must add it: values from the profile, never literals. */
+export interface FindingEntry {
+  entryId: EntryId;
+  values: readonly string[];
+  direction: Direction;
+  protocol: string;
+  ports: readonly number[];
+}
+
+export interface Finding<Id extends string = string> {
+  id: Id;
+  severity: Severity;
+  system: SystemId;
+  entries: FindingEntry[];
+  /** Substitutions for the finding's i18n messages ($1, $2, …). */
+  params: string[];
+}
+
+export interface NetworkEvidence {
+  outcomes: Record<ProbeTargetId, Outcome>;
+  /** The proxy / filter product recognised from a block page or DNS block address. */
+  product?: BlockProductId;
+}
+
+/** An entry from the catalog, optionally narrowed to the ports that failed. */
+export function entryRef(entryId: EntryId, ports?: readonly number[]): FindingEntry {
+  const entry = ENTRIES[entryId];
+  return {
+    entryId,
+    values: entry.values,
+    direction: entry.direction,
+    protocol: entry.protocol,
+    ports: ports ?? entry.ports,
+  };
+}
+
+const NAME_PROBES: readonly ProbeTargetId[] = ['app-https', 'web-https'];
+const IP_PORT: Readonly<Partial<Record<ProbeTargetId, number>>> = {
+  'api-ip-https': 443,
+  'api-ip-http': 80,
+};
+const RAFTR_PROBES: readonly ProbeTargetId[] = [...NAME_PROBES, 'api-ip-https', 'api-ip-http'];
+
+function finding(
+  id: NetworkFindingId,
+  severity: Severity,
+  system: SystemId,
+  entries: FindingEntry[] = [],
+  params: string[] = [],
+): Finding<NetworkFindingId> {
+  return { id, severity, system, entries, params };
+}
+
+export function productName(product: BlockProductId | undefined): string {
+  return product ? BLOCK_PRODUCTS[product].name : '';
+}
+
+/**
+ * The rules. Order of precedence: offline and captive portal explain everything else and
+ * stand alone; then each cause found gets its own finding with its own system and fix.
+ */
+export function networkFindings(evidence: NetworkEvidence): Finding<NetworkFindingId>[] {
+  const o = evidence.outcomes;
+  const raftr = RAFTR_PROBES.map((id) => ({ id, outcome: o[id] }));
+  const withOutcome = (outcome: Outcome) => raftr.filter((p) => p.outcome === outcome);
+
+  if (Object.values(o).includes('offline') && CONNECTION_FAILURES.has(o.control)) {
+    return [finding('offline', 'blocking', 'network-connection')];
+  }
+  if (Object.values(o).includes('captive-portal')) {
+    return [finding('captive-portal', 'blocking', 'captive-portal')];
+  }
+
+  const found: Finding<NetworkFindingId>[] = [];
+  const namesAmong = (probes: { id: ProbeTargetId }[]) =>
+    probes.some((p) => NAME_PROBES.includes(p.id));
+  const ipsAmong = (probes: { id: ProbeTargetId }[]) =>
+    probes.filter((p) => IP_PORT[p.id] !== undefined).map((p) => IP_PORT[p.id] as number);
+
+  const policy = withOutcome('blocked-by-policy');
+  if (policy.length) {
+    found.push(finding('blocked-by-policy', 'blocking', 'browser-policy', [entryRef('raftr-domains')]));
+  }
+  const extension = withOutcome('blocked-by-extension');
+  if (extension.length) {
+    found.push(finding('blocked-by-extension', 'blocking', 'extension', [entryRef('raftr-domains')]));
+  }
+  const proxied = withOutcome('proxy-blocked');
+  if (proxied.length) {
+    const entries: FindingEntry[] = [];
+    if (namesAmong(proxied)) entries.push(entryRef('raftr-domains'));
+    const ports = ipsAmong(proxied);
+    if (ports.length) entries.push(entryRef('app-host-ip', ports));
+    const name = productName(evidence.product ?? 'unknown-proxy');
+    found.push(finding('proxy-block-page', 'blocking', 'web-proxy', entries, [name]));
+  }
+  if (withOutcome('tls-untrusted').length) {
+    found.push(finding('tls-interception', 'blocking', 'tls-inspection', [entryRef('raftr-domains')]));
+  }
+
+  const cut = raftr.filter((p) => CONNECTION_FAILURES.has(p.outcome));
+  const controlWorks = !CONNECTION_FAILURES.has(o.control);
+  if (cut.length === RAFTR_PROBES.length && controlWorks) {
+    const system: SystemId = cut.some((p) => p.outcome === 'dns-failed') ? 'dns-filter' : 'firewall';
+    found.push(
+      finding('raftr-blocked', 'blocking', system, [
+        entryRef('app-host-ip'),
+        entryRef('raftr-domains'),
+      ]),
+    );
+  } else if (cut.length) {
+    const ports = ipsAmong(cut);
+    if (ports.includes(443)) {
+      found.push(finding('ip-blocked', 'blocking', 'firewall', [entryRef('app-host-ip', ports)]));
+    } else if (ports.includes(80)) {
+      found.push(finding('port-80-blocked', 'minor', 'firewall', [entryRef('app-host-ip', [80])]));
+    }
+    const names = cut.filter((p) => NAME_PROBES.includes(p.id));
+    if (names.length) {
+      // A name that does not resolve points at DNS; a name whose connection is cut while the
+      // IP answers points at a filter reading the server name (SNI / URL filtering).
+      const system = names.some((p) => p.outcome === 'dns-failed') ? 'dns-filter' : 'web-filter';
+      found.push(finding('names-blocked', 'blocking', system, [entryRef('raftr-domains')]));
+    }
+  }
+
+  if (withOutcome('server-error').length) {
+    found.push(finding('raftr-server-error', 'info', 'raftr'));
+  }
+  if (withOutcome('unknown').length) {
+    found.push(finding('unexplained', 'blocking', 'none', [entryRef('app-host-ip'), entryRef('raftr-domains')]));
+  }
+  if (!found.length) found.push(finding('all-clear', 'ok', 'none'));
+  return found;
+}
+
+export type VerdictId =
+  | 'reachable'
+  | 'reachable-minor'
+  | 'blocked'
+  | 'offline'
+  | 'captive-portal'
+  | 'raftr-trouble';
+
+/** The one-line verdict, from the findings. */
+export function verdictOf(findings: readonly Finding[]): VerdictId {
+  const ids = new Set(findings.map((f) => f.id));
+  if (ids.has('offline')) return 'offline';
+  if (ids.has('captive-portal')) return 'captive-portal';
+  if (findings.some((f) => f.severity === 'blocking')) return 'blocked';
+  if (ids.has('raftr-server-error')) return 'raftr-trouble';
+  if (findings.some((f) => f.severity === 'minor')) return 'reachable-minor';
+  return 'reachable';
+}
+
+/** "TCP 443, 80" — ports as IT types them. */
+export function formatProtocol(entry: FindingEntry): string {
+  return entry.ports.length && entry.protocol === 'TCP'
+    ? `${entry.protocol} ${entry.ports.join(', ')}`
+    : entry.protocol;
+}

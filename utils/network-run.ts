@@ -1,0 +1,64 @@
+/**
+ * The state of one network check, as stored in extension storage. Pure: the background
+ * writes it, the popup renders it, and both use these helpers. Findings are not stored:
+ * they are derived from the outcomes with utils/findings.ts wherever they are shown.
+ */
+import type { ProbeResult } from './classify';
+import type { NetworkEvidence } from './findings';
+import type { Outcome } from './outcomes';
+import { PROBE_TARGET_IDS, type ProbeTargetId } from './profile';
+
+export interface ProbeState {
+  targetId: ProbeTargetId;
+  state: 'pending' | 'done';
+  result?: ProbeResult;
+}
+
+export interface NetworkRun {
+  id: string;
+  state: 'running' | 'done';
+  startedAt: number;
+  finishedAt?: number;
+  /** How many times a stopped service worker picked this run up again. */
+  resumes: number;
+  probes: Record<ProbeTargetId, ProbeState>;
+}
+
+export function newRun(id: string, now: number): NetworkRun {
+  const probes = {} as Record<ProbeTargetId, ProbeState>;
+  for (const targetId of PROBE_TARGET_IDS) probes[targetId] = { targetId, state: 'pending' };
+  return { id, state: 'running', startedAt: now, resumes: 0, probes };
+}
+
+export function withProbeResult(run: NetworkRun, result: ProbeResult): NetworkRun {
+  return {
+    ...run,
+    probes: { ...run.probes, [result.targetId]: { targetId: result.targetId, state: 'done', result } },
+  };
+}
+
+export function pendingTargets(run: NetworkRun): ProbeTargetId[] {
+  return PROBE_TARGET_IDS.filter((id) => run.probes[id]?.state !== 'done');
+}
+
+export function isComplete(run: NetworkRun): boolean {
+  return pendingTargets(run).length === 0;
+}
+
+/** The evidence of a finished run: what findings and the diagnostic code are made from. */
+export function evidenceOf(run: NetworkRun): NetworkEvidence | null {
+  if (!isComplete(run)) return null;
+  const outcomes = {} as Record<ProbeTargetId, Outcome>;
+  let product: NetworkEvidence['product'];
+  for (const id of PROBE_TARGET_IDS) {
+    const result = run.probes[id].result;
+    outcomes[id] = result?.outcome ?? 'unknown';
+    product ??= result?.product;
+  }
+  return product ? { outcomes, product } : { outcomes };
+}
+
+/** A finished result younger than `maxAgeMs` is shown instead of starting a new run. */
+export function isFresh(run: NetworkRun | null, now: number, maxAgeMs: number): boolean {
+  return !!run && run.state === 'done' && !!run.finishedAt && now - run.finishedAt < maxAgeMs;
+}
