@@ -2,6 +2,16 @@ import preact from '@preact/preset-vite';
 import { defineConfig } from 'wxt';
 import { PROFILE } from './utils/profile';
 
+/**
+ * The public half of a development key, so that the unpacked build always has the same id
+ * (pmjpmiefbohcdlahgchelppbpceahbjo) and so the same OAuth redirect URI
+ * (https://pmjpmiefbohcdlahgchelppbpceahbjo.chromiumapp.org/) registered with Google and
+ * Microsoft. Store builds get their id from the store.
+ * https://developer.chrome.com/docs/extensions/reference/manifest/key
+ */
+const DEVELOPMENT_KEY =
+  'MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAvqennb/S0yeAJNIFd5aKf9K+twRPQ05PdAPM1fHat4ZHXZlwdZKv6dYC6KY6nymA2clLuWGPi+eruKbRF8+DuXrWzfwzumZNq9MXcZOe2dJ5OpdKlu3ovBE7UDBkcua9evkHuKTcYYlhNfT42HAcO+Ra1y1bOo8ZqkMpd9mR/A6ONmw+pEcTwm+xbVfCOGzT6Vu8H+b6Ddlo/Fpt5NoivHWUH4UX7S6EYDT5ExvS4A7s73SOEkd9KoFp+wi9YyxpehbSLOpOGTFdUCQV7N983eNHqiVHZ3fphvvs3G5pTFT1tiWNvD6/d8Zvhya5US26QnW99OV/boEt4L4ajO+u+wIDAQAB';
+
 // The manifest is a function of the target browser: MV3 for Chrome/Edge, MV2 for Firefox,
 // where optional host permissions must live in `optional_permissions`.
 // https://wxt.dev/guide/essentials/config/manifest.html
@@ -10,11 +20,12 @@ export default defineConfig({
   vite: () => ({ plugins: [preact()] }),
   manifest: ({ manifestVersion }) => {
     const probeHosts = PROFILE.hostPermissions;
-    const mailboxHosts = PROFILE.mailboxHostPermissions;
+    const optionalHosts = [...PROFILE.mailboxHostPermissions, ...PROFILE.dnsHostPermissions];
     return {
       name: '__MSG_extensionName__',
       description: '__MSG_extensionDescription__',
       default_locale: 'en',
+      ...(manifestVersion === 3 ? { key: DEVELOPMENT_KEY } : {}),
       permissions: [
         // webRequest: read the browser's own error for a failed probe (fetch() hides it).
         'webRequest',
@@ -22,11 +33,15 @@ export default defineConfig({
         'storage',
         // alarms: resume a check when the service worker was stopped in the middle of it.
         'alarms',
+        // identity: launchWebAuthFlow for the mailbox sign-in (OAuth 2.0 code + PKCE); no warning.
+        'identity',
+        // notifications: tell the user when the email verdict is in while the popup is closed.
+        'notifications',
         ...(manifestVersion === 2 ? probeHosts : []),
       ],
       ...(manifestVersion === 3
-        ? { host_permissions: probeHosts, optional_host_permissions: mailboxHosts }
-        : { optional_permissions: mailboxHosts }),
+        ? { host_permissions: probeHosts, optional_host_permissions: optionalHosts }
+        : { optional_permissions: optionalHosts }),
       storage: { managed_schema: 'managed_schema.json' },
       browser_specific_settings: {
         gecko: { id: 'access-check@raftr.com', strict_min_version: '115.0' },

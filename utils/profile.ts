@@ -211,9 +211,8 @@ export const PROFILE = {
     '*://52.8.243.15/*',
     `${new URL(DEFAULT_CONTROL_URL).origin}/*`,
   ],
-  /** Requested only when the user starts the email check. */
-  mailboxHostPermissions: [
-    'https://gmail.googleapis.com/*',
-    'https://graph.microsoft.com/*',
-  ],
+  /** Requested only when the user starts the email check, for the provider chosen. */
+  mailboxHostPermissions: ['https://gmail.googleapis.com/*', 'https://graph.microsoft.com/*'],
+  /** DNS over HTTPS, requested only to look up the mail domain's MX records. */
+  dnsHostPermissions: ['https://dns.google/*'],
 } as const;
