@@ -1,12 +1,23 @@
 /**
  * Email findings: email evidence in, findings out (pure, like utils/findings.ts).
  * The fix is phrased in the receiving system's own terms through `remedies`: one per system
- * that may need changing (the gateway in front, then the mailbox platform; both Microsoft 365
- * and Google Workspace when the platform is unknown). Vendor vocabulary and sources:
- * shared/reference/email.md.
+ * that may need changing (the filter that acted or the gateway in front, then the mailbox
+ * platform; both Microsoft 365 and Google Workspace when the platform is unknown). Vendor
+ * vocabulary and sources: shared/reference/email.md.
+ *
+ * Messages. A finding's words are `finding_<id>_title|body|steps`, with these substitutions
+ * (`emailFindingParams`): $1 the sender domains, $2 the sending IPs, $3 the sender address
+ * (all from the profile), $4 the system the finding is about, $5 every system to change
+ * (" / " between them), $6 the checks that failed (auth findings). A remedy's words are
+ * `remedy_<system>_<action>`, with `remedyParams()`: $1-$3 as above, $4 the sending IPs
+ * quoted for PowerShell, $5 the sender domains quoted, $6 the sender address and domains
+ * quoted, $7 the sending IPs in CIDR notation.
  */
 import type { EmailEvidence, MailSystemId } from './email-evidence';
 import { entryRef, type Finding, type Severity, type SystemId } from './findings';
+import { messageName, type Translate } from './i18n';
+import { isGatewaySystem, mailSystemName } from './mail-systems';
+import { ENTRIES } from './profile';
 
 export const EMAIL_FINDING_IDS = [
   'email-delivered',
@@ -41,128 +52,264 @@ export interface EmailFinding extends Finding<EmailFindingId> {
   remedies: Remedy[];
 }
 
-/** The systems whose settings may need the change: the gateway first, then the mailbox. */
-function systemsToFix(evidence: EmailEvidence): MailSystemId[] {
-  const systems: MailSystemId[] = [];
-  if (evidence.gateway !== 'unknown') systems.push(evidence.gateway);
-  if (evidence.mailbox !== 'unknown' && evidence.mailbox !== evidence.gateway) {
-    systems.push(evidence.mailbox);
+/**
+ * The mailbox platforms to give steps for: the one in the evidence, or both when it is not
+ * known. 'other' (an unrecognized server) keeps generic steps.
+ */
+function mailboxPlatforms(evidence: EmailEvidence): MailSystemId[] {
+  if (evidence.mailbox === 'unknown' || isGatewaySystem(evidence.mailbox)) {
+    return ['microsoft-365', 'google-workspace'];
   }
-  if (evidence.mailbox === 'unknown') systems.push('microsoft-365', 'google-workspace');
-  return systems;
+  return [evidence.mailbox];
 }
 
-function remediesFor(systems: MailSystemId[], ...actions: RemedyAction[]): Remedy[] {
+/** The system in front of the mailbox, if any (a gateway product given as the mailbox counts). */
+function gatewayOf(evidence: EmailEvidence): MailSystemId | null {
+  if (evidence.gateway !== 'unknown' && evidence.gateway !== evidence.mailbox)
+    return evidence.gateway;
+  return isGatewaySystem(evidence.mailbox) ? evidence.mailbox : null;
+}
+
+/** Only Microsoft's filter states these verdicts (X-Forefront-Antispam-Report). */
+const MICROSOFT_VERDICTS = new Set<EmailEvidence['filterVerdict']>([
+  'spam',
+  'high-confidence-spam',
+  'bulk',
+  'blocked-sender',
+  'blocked-by-policy',
+]);
+
+/** The filter that junked it: Microsoft's when its verdict is stamped, else the mailbox's. */
+function spamFilterOf(evidence: EmailEvidence): MailSystemId {
+  if (MICROSOFT_VERDICTS.has(evidence.filterVerdict)) return 'microsoft-365';
+  return evidence.mailbox === 'unknown'
+    ? 'unknown'
+    : (mailboxPlatforms(evidence)[0] as MailSystemId);
+}
+
+function unique(systems: readonly MailSystemId[]): MailSystemId[] {
+  return [...new Set(systems.filter((s) => s !== 'unknown'))];
+}
+
+function remediesFor(systems: readonly MailSystemId[], ...actions: RemedyAction[]): Remedy[] {
   return systems.flatMap((system) => actions.map((action) => ({ system, action })));
-}
-
-function emailFinding(
-  id: EmailFindingId,
-  severity: Severity,
-  system: SystemId,
-  entries: Finding['entries'],
-  remedies: Remedy[],
-): EmailFinding {
-  return { id, severity, system, entries, params: [], remedies };
 }
 
 const failed = (verdict: EmailEvidence['spf']) => verdict === 'fail' || verdict === 'softfail';
 
+/** The substitutions of a finding's messages (see the file comment). */
+export function emailFindingParams(
+  primary: MailSystemId,
+  systems: readonly MailSystemId[],
+  failedChecks = '',
+): string[] {
+  return [
+    ENTRIES['sender-domains'].values.join(', '),
+    ENTRIES['sending-ips'].values.join(', '),
+    ENTRIES['sender-no-reply'].values.join(', '),
+    mailSystemName(primary),
+    (systems.length ? systems : [primary]).map(mailSystemName).join(' / '),
+    failedChecks,
+  ];
+}
+
 export function emailFindings(evidence: EmailEvidence): EmailFinding[] {
   const found: EmailFinding[] = [];
-  const systems = systemsToFix(evidence);
+  const gateway = gatewayOf(evidence);
+  const mailboxes = mailboxPlatforms(evidence);
   const senderEntries = [entryRef('sender-no-reply'), entryRef('sender-domains')];
+  const arrived = evidence.placement !== 'missing';
+  const add = (
+    id: EmailFindingId,
+    severity: Severity,
+    system: SystemId,
+    entries: Finding['entries'],
+    remedies: Remedy[],
+    params: string[],
+  ) => found.push({ id, severity, system, entries, params, remedies });
+  // An authentication problem with the message in the inbox is a warning; elsewhere it is
+  // the likely reason it is not in the inbox.
+  const authSeverity: Severity = evidence.placement === 'inbox' ? 'minor' : 'blocking';
 
-  // A gateway in front makes the mailbox see the gateway's IP, so SPF fails although Raftr's
-  // mail is fine: the mailbox must be told to look past the gateway (Enhanced Filtering for
-  // Connectors in Microsoft 365, an inbound gateway in Google Workspace).
-  const gatewayBreaksSpf =
-    evidence.gateway !== 'unknown' && evidence.sendingIp === 'other' && failed(evidence.spf);
-  const authFailed =
-    !gatewayBreaksSpf &&
-    (evidence.dmarc === 'fail' || (failed(evidence.spf) && evidence.dkim !== 'pass'));
-
-  if (evidence.filterVerdict === 'blocked-sender') {
-    found.push(
-      emailFinding('email-blocked-sender', 'blocking', 'mailbox', senderEntries, [
-        { system: evidence.mailbox, action: 'remove-blocked-sender' },
-      ]),
+  // The user's own Blocked Senders list (SFV:BLK) and an anti-spam policy's blocked lists
+  // (SFV:SKB) explain a junk placement by themselves: allow-listing would not help.
+  const blockedSender = evidence.filterVerdict === 'blocked-sender';
+  const blockedByPolicy = evidence.filterVerdict === 'blocked-by-policy';
+  if (blockedSender) {
+    const system =
+      evidence.mailbox === 'unknown' ? 'microsoft-365' : (mailboxes[0] as MailSystemId);
+    add(
+      'email-blocked-sender',
+      'blocking',
+      'mailbox',
+      senderEntries,
+      [{ system, action: 'remove-blocked-sender' }],
+      emailFindingParams(system, [system]),
     );
   }
-  if (evidence.filterVerdict === 'blocked-by-policy') {
-    found.push(
-      emailFinding(
-        'email-blocked-by-policy',
-        'blocking',
-        'spam-filter',
-        senderEntries,
-        remediesFor(systems, 'review-policy'),
-      ),
+  if (blockedByPolicy) {
+    add(
+      'email-blocked-by-policy',
+      'blocking',
+      'spam-filter',
+      senderEntries,
+      [{ system: 'microsoft-365', action: 'review-policy' }],
+      emailFindingParams('microsoft-365', ['microsoft-365']),
     );
   }
 
   switch (evidence.placement) {
-    case 'spam':
-      found.push(
-        emailFinding(
-          'email-in-spam',
-          'blocking',
-          'spam-filter',
-          [...senderEntries, entryRef('sending-ips')],
-          remediesFor(systems, 'allow-senders', 'allow-sending-ips'),
-        ),
+    case 'spam': {
+      if (blockedSender || blockedByPolicy) break;
+      const filter = spamFilterOf(evidence);
+      const systems = unique([filter, ...mailboxes, ...(gateway ? [gateway] : [])]);
+      add(
+        'email-in-spam',
+        'blocking',
+        'spam-filter',
+        [...senderEntries, entryRef('sending-ips')],
+        remediesFor(systems, 'allow-senders', 'allow-sending-ips'),
+        emailFindingParams(filter, systems),
       );
       break;
-    case 'missing':
-      found.push(
-        emailFinding(
-          'email-missing',
-          'blocking',
-          'mail-gateway',
-          [entryRef('sending-ips'), ...senderEntries],
-          remediesFor(systems, 'check-quarantine', 'allow-sending-ips'),
-        ),
+    }
+    case 'missing': {
+      // Rejected or quarantined before the mailbox: a gateway judges the connection (IP
+      // reputation), the platforms quarantine on content and prefer sender-based allow entries.
+      // Without a gateway, the platform's own edge judges the connection too.
+      const remedies = gateway
+        ? [
+            ...remediesFor([gateway], 'check-quarantine', 'allow-sending-ips'),
+            ...remediesFor(mailboxes, 'check-quarantine', 'allow-senders'),
+          ]
+        : remediesFor(mailboxes, 'check-quarantine', 'allow-senders', 'allow-sending-ips');
+      const primary =
+        gateway ?? (evidence.mailbox === 'unknown' ? 'unknown' : (mailboxes[0] as MailSystemId));
+      add(
+        'email-missing',
+        'blocking',
+        'mail-gateway',
+        [entryRef('sending-ips'), ...senderEntries],
+        remedies,
+        emailFindingParams(primary, unique([...(gateway ? [gateway] : []), ...mailboxes])),
       );
       break;
+    }
     case 'archived':
-      found.push(emailFinding('email-archived', 'minor', 'mailbox', senderEntries, []));
+    case 'trash': {
+      const id = evidence.placement === 'archived' ? 'email-archived' : 'email-in-trash';
+      add(
+        id,
+        'minor',
+        'mailbox',
+        senderEntries,
+        [],
+        emailFindingParams(evidence.mailbox, mailboxes),
+      );
       break;
-    case 'trash':
-      found.push(emailFinding('email-in-trash', 'minor', 'mailbox', senderEntries, []));
-      break;
+    }
     case 'inbox':
       break;
   }
 
-  if (gatewayBreaksSpf) {
-    found.push(
-      emailFinding(
-        'email-gateway-breaks-spf',
-        'blocking',
-        'mail-gateway',
-        [entryRef('mail-authentication')],
-        evidence.mailbox === 'unknown'
-          ? remediesFor(['microsoft-365', 'google-workspace'], 'trust-gateway')
-          : [{ system: evidence.mailbox, action: 'trust-gateway' }],
-      ),
+  // A gateway in front makes the mailbox see the gateway's IP, so SPF fails although Raftr's
+  // mail is fine (and a gateway that rewrites links or adds banners breaks DKIM too): the
+  // mailbox must be told to look past the gateway (Enhanced Filtering for Connectors in
+  // Microsoft 365, an inbound gateway in Google Workspace). email.md, "Headers".
+  const gatewayBreaksSpf = arrived && gateway !== null && failed(evidence.spf);
+  if (gatewayBreaksSpf && gateway) {
+    add(
+      'email-gateway-breaks-spf',
+      authSeverity,
+      'mail-gateway',
+      [entryRef('mail-authentication')],
+      remediesFor(mailboxes, 'trust-gateway'),
+      emailFindingParams(gateway, mailboxes, 'SPF'),
     );
   }
+
+  const authFailed =
+    arrived &&
+    !gatewayBreaksSpf &&
+    (evidence.dmarc === 'fail' || (failed(evidence.spf) && evidence.dkim !== 'pass'));
   if (authFailed) {
-    found.push(
-      emailFinding('email-auth-failed', 'blocking', 'mail-gateway', [entryRef('mail-authentication')], []),
+    const checks = [
+      failed(evidence.spf) ? 'SPF' : '',
+      failed(evidence.dkim) ? 'DKIM' : '',
+      evidence.dmarc === 'fail' ? 'DMARC' : '',
+    ].filter(Boolean);
+    // From Raftr's own sending IP, a failure is Raftr's to fix (its SPF or DKIM records);
+    // from another address, something relayed the message on the way: trust it as a gateway.
+    const fromRaftr = evidence.sendingIp === 'expected';
+    add(
+      'email-auth-failed',
+      authSeverity,
+      fromRaftr ? 'raftr' : 'mail-gateway',
+      [entryRef('mail-authentication')],
+      fromRaftr ? [] : remediesFor(mailboxes, 'trust-gateway'),
+      emailFindingParams(spamFilterOf(evidence), mailboxes, checks.join(', ')),
     );
   }
-  if (evidence.delay === 'over-15m') {
-    found.push(
-      emailFinding(
-        'email-delayed',
-        'minor',
-        'mail-gateway',
-        [entryRef('sending-ips')],
-        remediesFor(systems, 'greylisting'),
-      ),
+
+  if (arrived && evidence.delay === 'over-15m') {
+    // Greylisting and throttling happen at the first system to accept the connection.
+    const systems = gateway ? [gateway] : mailboxes;
+    add(
+      'email-delayed',
+      'minor',
+      'mail-gateway',
+      [entryRef('sending-ips')],
+      remediesFor(systems, 'greylisting'),
+      emailFindingParams(systems[0] as MailSystemId, systems),
     );
   }
-  if (!found.length) found.push(emailFinding('email-delivered', 'ok', 'none', [], []));
+
+  if (found.length === 0) {
+    add('email-delivered', 'ok', 'none', [], [], emailFindingParams(evidence.mailbox, mailboxes));
+  }
   return found;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Remedy words.
+
+/** "remedy_microsoft_365_allow_senders". */
+export function remedyMessageName(remedy: Remedy): string {
+  return messageName('remedy', remedy.system, remedy.action);
+}
+
+/** The substitutions of every `remedy_*` message (see the file comment), from the profile. */
+export function remedyParams(): string[] {
+  const quoted = (values: readonly string[]) => values.map((v) => `"${v}"`).join(',');
+  const domains = ENTRIES['sender-domains'].values;
+  const ips = ENTRIES['sending-ips'].values;
+  const address = ENTRIES['sender-no-reply'].values;
+  return [
+    domains.join(', '),
+    ips.join(', '),
+    address.join(', '),
+    quoted(ips),
+    quoted(domains),
+    quoted([...address, ...domains]),
+    ips.map((ip) => (ip.includes(':') ? `${ip}/128` : `${ip}/32`)).join(', '),
+  ];
+}
+
+export interface RemedyText {
+  system: MailSystemId;
+  /** The system's label (`mail_system_<id>`). */
+  systemName: string;
+  action: RemedyAction;
+  text: string;
+}
+
+/** A finding's remedies in words, in order: what to do in which system. */
+export function describeRemedies(finding: EmailFinding, t: Translate): RemedyText[] {
+  const params = remedyParams();
+  return finding.remedies.map((remedy) => ({
+    system: remedy.system,
+    systemName: t(messageName('mail_system', remedy.system)),
+    action: remedy.action,
+    text: t(remedyMessageName(remedy), params),
+  }));
 }

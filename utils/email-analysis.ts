@@ -1,0 +1,569 @@
+/**
+ * The email check's analysis: a message's headers (and, from a mailbox API, its folder or
+ * labels and arrival time) in, `EmailEvidence` out; and `explainHeaders` for pasted headers
+ * (the CLI's `raftr-diag explain` and the paste-headers page).
+ *
+ * What each header means: shared/reference/email.md, RFC 8601 (Authentication-Results),
+ * RFC 5321 §4.4 (Received),
+ * https://learn.microsoft.com/defender-office-365/message-headers-eop-mdo
+ * (X-Forefront-Antispam-Report, X-Microsoft-Antispam).
+ *
+ * Pure: no `browser.*`, no Node APIs.
+ */
+import {
+  type AuthVerdict,
+  type DelayBand,
+  type EmailEvidence,
+  type EmailSource,
+  type FilterVerdict,
+  type MailSystemId,
+  type Placement,
+  type SendingIpMatch,
+  UNKNOWN_EMAIL_EVIDENCE,
+} from './email-evidence';
+import { type EmailFinding, emailFindings } from './email-findings';
+import {
+  type AuthResult,
+  type ForefrontReport,
+  type HeaderField,
+  ipInSpfComment,
+  isPrivateIp,
+  type MessageHeaders,
+  type ReceivedHop,
+  readMessageHeaders,
+} from './email-headers';
+import { isGatewaySystem, isMailboxPlatform, systemOfRelayHost } from './mail-systems';
+import { ENTRIES, isRaftrHost } from './profile';
+
+// ---------------------------------------------------------------------------------------------
+// Placement.
+
+/**
+ * Gmail labels (https://developers.google.com/workspace/gmail/api/guides/labels): SPAM is the
+ * spam folder, TRASH the bin; INBOX (with or without a CATEGORY_* tab) is the inbox; a message
+ * with neither was archived or moved by a filter.
+ */
+export function placementFromGmailLabels(labelIds: readonly string[]): Placement {
+  const labels = new Set(labelIds.map((l) => String(l).toUpperCase()));
+  if (labels.has('SPAM')) return 'spam';
+  if (labels.has('TRASH')) return 'trash';
+  if (labels.has('INBOX')) return 'inbox';
+  return 'archived';
+}
+
+/**
+ * Microsoft Graph well-known folder names
+ * (https://learn.microsoft.com/graph/api/resources/mailfolder): inbox, junkemail, deleteditems
+ * (display names such as "Junk Email" too); any other folder means a rule or the user moved it.
+ */
+export function placementFromGraphFolder(folder: string): Placement {
+  const name = String(folder)
+    .toLowerCase()
+    .replace(/[\s_-]/g, '');
+  if (name === 'inbox') return 'inbox';
+  if (name === 'junkemail' || name === 'junk') return 'spam';
+  if (name === 'deleteditems' || name === 'recoverableitemsdeletions') return 'trash';
+  return 'archived';
+}
+
+/** What the headers alone say about where the message went. */
+export type PlacementHint = 'inbox' | 'spam' | 'unknown';
+
+// ---------------------------------------------------------------------------------------------
+// Verdicts.
+
+/**
+ * One Authentication-Results result folded to the evidence's scale. Microsoft's
+ * `bestguesspass` (no DMARC record, but it would pass) counts as a pass; permerror and
+ * RFC 8601's `policy` as a failure (the sender's record or policy is at fault); `neutral` as
+ * none (no assertion, RFC 7208 §2.6.2); temperror as unknown.
+ */
+export function foldAuthVerdict(result: string | null | undefined): AuthVerdict {
+  switch ((result ?? '').toLowerCase()) {
+    case 'pass':
+    case 'bestguesspass':
+      return 'pass';
+    case 'fail':
+    case 'hardfail':
+    case 'permerror':
+    case 'policy':
+      return 'fail';
+    case 'softfail':
+      return 'softfail';
+    case 'none':
+    case 'neutral':
+      return 'none';
+    default:
+      return 'unknown';
+  }
+}
+
+/** Relaxed alignment (RFC 7489 §3.1) approximated without the public-suffix list. */
+function aligned(domain: string, fromDomain: string): boolean {
+  return (
+    domain === fromDomain || fromDomain.endsWith(`.${domain}`) || domain.endsWith(`.${fromDomain}`)
+  );
+}
+
+function dkimDomain(result: AuthResult): string {
+  const d = result.props['header.d'] ?? result.props['header.i']?.replace(/^.*@/, '') ?? '';
+  return d.toLowerCase();
+}
+
+/**
+ * DKIM: a message can carry several signatures (RFC 8601 Appendix B.6). The ones for the
+ * From domain decide; without any, all of them do. Any pass among them is a pass.
+ */
+function dkimVerdict(results: readonly AuthResult[], fromDomain: string | null): AuthVerdict {
+  const all = results.filter((r) => r.method === 'dkim');
+  if (all.length === 0) return 'unknown';
+  const forFrom = fromDomain ? all.filter((r) => aligned(dkimDomain(r), fromDomain)) : [];
+  const pool = forFrom.length > 0 ? forFrom : all;
+  if (pool.some((r) => foldAuthVerdict(r.result) === 'pass')) return 'pass';
+  return foldAuthVerdict((pool[0] as AuthResult).result);
+}
+
+/**
+ * Microsoft's own verdict, from X-Forefront-Antispam-Report and X-Microsoft-Antispam
+ * (learn.microsoft.com/defender-office-365/message-headers-eop-mdo). Precedence: the user's
+ * and the organization's explicit lists first (they decide regardless of content), then the
+ * allow mechanisms, then the content verdict from the most to the least severe.
+ */
+export function filterVerdictOf(report: ForefrontReport | null, bcl: number | null): FilterVerdict {
+  if (!report && bcl === null) return 'none';
+  const sfv = report?.sfv ?? null;
+  const scl = report?.scl ?? null;
+  const cat = report?.cat ?? null;
+  // SFV:BLK: the sender is on the user's own Blocked Senders list.
+  if (sfv === 'BLK') return 'blocked-sender';
+  // SFV:SKB: the sender is on an anti-spam policy's blocked senders or domains list.
+  if (sfv === 'SKB') return 'blocked-by-policy';
+  // SKA: policy allow list; SFE: user's Safe Senders; SKN: a mail flow rule set SCL -1;
+  // IPV:CAL: the connection filter's IP Allow List.
+  if (sfv === 'SKA' || sfv === 'SFE' || sfv === 'SKN' || report?.ipv === 'CAL') return 'allowed';
+  // SCL 7-9 is high confidence spam (anti-spam-spam-confidence-level-scl-about).
+  if (cat === 'HSPM' || cat === 'HPHSH' || cat === 'HPHISH' || (scl !== null && scl >= 7)) {
+    return 'high-confidence-spam';
+  }
+  if (cat === 'BULK' || report?.srv === 'BULK') return 'bulk';
+  if (
+    sfv === 'SPM' ||
+    sfv === 'SKS' ||
+    cat === 'SPM' ||
+    cat === 'PHSH' ||
+    cat === 'SPOOF' ||
+    (scl !== null && scl >= 5)
+  ) {
+    return 'spam';
+  }
+  // BCL at or above 7, the default anti-spam policy's bulk threshold
+  // (anti-spam-bulk-complaint-level-bcl-about), when the filter did not call it clean.
+  if (bcl !== null && bcl >= 7 && sfv !== 'NSPM') return 'bulk';
+  if (sfv === 'NSPM' || (scl !== null && scl <= 1)) return 'not-spam';
+  return 'none';
+}
+
+function placementHintOf(headers: MessageHeaders, verdict: FilterVerdict): PlacementHint {
+  const delivery = headers.mailboxDelivery;
+  if (delivery?.dest === 'J' || /junk/i.test(delivery?.rf ?? '')) return 'spam';
+  if (delivery?.dest === 'I') return 'inbox';
+  switch (verdict) {
+    case 'blocked-sender':
+    case 'blocked-by-policy':
+    case 'spam':
+    case 'high-confidence-spam':
+    case 'bulk':
+      return 'spam';
+    case 'allowed':
+    case 'not-spam':
+      return 'inbox';
+    default:
+      return 'unknown';
+  }
+}
+
+/** Whether an address is one of Raftr's sending IPs (from the profile, never literals). */
+export function sendingIpMatch(ip: string | null): SendingIpMatch {
+  if (!ip) return 'unknown';
+  const expected = ENTRIES['sending-ips'].values.map((v) => v.toLowerCase());
+  return expected.includes(ip.toLowerCase()) ? 'expected' : 'other';
+}
+
+/**
+ * Greylisting defers a first attempt for minutes to tens of minutes, so a quarter of an hour
+ * separates "slow" from "held back". A negative delay within five minutes is clock skew.
+ */
+export function delayBandOf(delayMs: number | null): DelayBand {
+  if (delayMs === null || !Number.isFinite(delayMs) || delayMs < -5 * 60_000) return 'unknown';
+  if (delayMs < 60_000) return 'under-1m';
+  if (delayMs < 15 * 60_000) return 'under-15m';
+  return 'over-15m';
+}
+
+// ---------------------------------------------------------------------------------------------
+// The path: which system received the message, which gateway sat in front, and the sending IP.
+
+/** The system that holds the mailbox, as the headers show it. */
+function receivingSystemOf(headers: MessageHeaders): MailSystemId {
+  const auth = headers.trustedAuth;
+  if (headers.forefront || (auth && auth.dialect === 'microsoft' && auth.authservId === null)) {
+    return 'microsoft-365';
+  }
+  if (auth?.authservId === 'mx.google.com') return 'google-workspace';
+  for (const hop of headers.received) {
+    const system = systemOfRelayHost(hop.by);
+    if (system === null) continue;
+    if (isMailboxPlatform(system)) return system;
+    break;
+  }
+  return headers.received.length > 0 ? 'other' : 'unknown';
+}
+
+/**
+ * Whose host a hop came from. The receiver's reverse-DNS name is preferred: the HELO name is
+ * the sending host's own claim (RFC 5321 §4.4); Microsoft writes no reverse-DNS name, so there
+ * the HELO name is all there is.
+ */
+function systemOfSender(hop: ReceivedHop): MailSystemId | null {
+  return hop.rdns ? systemOfRelayHost(hop.rdns) : systemOfRelayHost(hop.helo);
+}
+
+interface PathAnalysis {
+  /** The address that handed the message to the recipient's systems (SendGrid's, for Raftr). */
+  originIp: string | null;
+  /** A recognized filtering gateway among the hops, or 'other' for an unrecognized relay. */
+  gateway: MailSystemId | null;
+}
+
+/**
+ * Walks the Received hops newest first, past the receiver's internal hops and known gateways
+ * (hops from private addresses or from their hosts), to the first hop from the outside: its
+ * address is what the recipient's edge saw. If that address is not one of Raftr's but a
+ * deeper hop's is, an unrecognized relay sits in front (an on-premises gateway, a forwarder).
+ */
+function analyzePath(hops: readonly ReceivedHop[]): PathAnalysis {
+  let gateway: MailSystemId | null = null;
+  let originIndex = -1;
+  for (let i = 0; i < hops.length; i++) {
+    const hop = hops[i] as ReceivedHop;
+    const by = systemOfRelayHost(hop.by);
+    if (by && isGatewaySystem(by)) gateway ??= by;
+    if (!hop.ip || isPrivateIp(hop.ip)) continue;
+    const from = systemOfSender(hop);
+    if (from) {
+      if (isGatewaySystem(from)) gateway ??= from;
+      continue;
+    }
+    originIndex = i;
+    break;
+  }
+  if (originIndex < 0) return { originIp: null, gateway };
+  const origin = hops[originIndex] as ReceivedHop;
+  if (sendingIpMatch(origin.ip) === 'other') {
+    const deeper = hops.slice(originIndex + 1).find((h) => sendingIpMatch(h.ip) === 'expected');
+    if (deeper) return { originIp: deeper.ip, gateway: gateway ?? 'other' };
+  }
+  return { originIp: origin.ip, gateway };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Headers → analysis.
+
+export interface FilterFields {
+  scl: number | null;
+  sfv: string | null;
+  cat: string | null;
+  ipv: string | null;
+  srv: string | null;
+  bcl: number | null;
+  cip: string | null;
+}
+
+export interface HeaderAnalysis {
+  headers: MessageHeaders;
+  auth: {
+    spf: AuthVerdict;
+    dkim: AuthVerdict;
+    dmarc: AuthVerdict;
+    /** Microsoft's composite authentication (`compauth=… reason=NNN`). */
+    compauth: { result: string; reason: string | null } | null;
+    /** Who stamped the results that were trusted; null for Microsoft's anonymous form. */
+    authservId: string | null;
+  };
+  /** The mailbox system the headers show. */
+  receivingSystem: MailSystemId;
+  /** The gateway the hops show, or null. */
+  gateway: MailSystemId | null;
+  /** The address that handed the message to the recipient's systems. */
+  sendingIp: string | null;
+  /** The address the final receiver saw (CIP, Received-SPF client-ip, the SPF comment). */
+  connectingIp: string | null;
+  filter: FilterFields | null;
+  filterVerdict: FilterVerdict;
+  placementHint: PlacementHint;
+  /** When the message was written (Date) or, failing that, first received; epoch ms. */
+  sentAt: number | null;
+  /** When the final receiver got it (the topmost dated Received); epoch ms. */
+  arrivedAt: number | null;
+}
+
+export function analyzeHeaders(input: unknown): HeaderAnalysis {
+  const headers = readMessageHeaders(input);
+  const trusted = headers.trustedAuth?.results ?? [];
+  const first = (method: string) => trusted.find((r) => r.method === method);
+  const spf = first('spf');
+  const compauth = first('compauth');
+  const path = analyzePath(headers.received);
+  const forefront = headers.forefront;
+  const filterVerdict = filterVerdictOf(forefront, headers.bcl);
+  const connectingIp =
+    forefront?.cip ?? headers.receivedSpf?.clientIp ?? ipInSpfComment(spf) ?? path.originIp;
+  const dated = headers.received.filter((h) => h.time !== null);
+  return {
+    headers,
+    auth: {
+      spf: foldAuthVerdict(spf?.result),
+      dkim: dkimVerdict(trusted, headers.from?.domain ?? null),
+      dmarc: foldAuthVerdict(first('dmarc')?.result),
+      compauth: compauth ? { result: compauth.result, reason: compauth.reason } : null,
+      authservId: headers.trustedAuth?.authservId ?? null,
+    },
+    receivingSystem: receivingSystemOf(headers),
+    gateway: path.gateway,
+    sendingIp: path.originIp,
+    connectingIp,
+    filter:
+      forefront || headers.bcl !== null
+        ? {
+            scl: forefront?.scl ?? null,
+            sfv: forefront?.sfv ?? null,
+            cat: forefront?.cat ?? null,
+            ipv: forefront?.ipv ?? null,
+            srv: forefront?.srv ?? null,
+            bcl: headers.bcl,
+            cip: forefront?.cip ?? null,
+          }
+        : null,
+    filterVerdict,
+    placementHint: placementHintOf(headers, filterVerdict),
+    sentAt: headers.date ?? dated[dated.length - 1]?.time ?? null,
+    arrivedAt: dated[0]?.time ?? null,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// analyzeMessage: everything known about one message → evidence.
+
+export interface AnalyzeMessageInput {
+  /** The raw header block, or the API's `[{ name, value }]` list; absent when nothing arrived. */
+  headers?: string | readonly HeaderField[] | null;
+  /** Where it was, when the caller knows it directly (or 'missing' when it never arrived). */
+  placement?: Placement;
+  /** Gmail API `labelIds`. */
+  labelIds?: readonly string[];
+  /** Microsoft Graph folder: a well-known name (inbox, junkemail, deleteditems) or another. */
+  folder?: string;
+  /** When Raftr was asked to send it, epoch ms (better than the Date header Raftr writes). */
+  sentAt?: number;
+  /** When the mailbox got it, epoch ms: Gmail `internalDate`, Graph `receivedDateTime`. */
+  receivedAt?: number;
+  /** The mailbox platform, from the API that found the message (Gmail → google-workspace). */
+  mailboxSystem?: MailSystemId;
+  /** The system behind the mail domain's MX records (`systemOfMxHosts`). */
+  mxSystem?: MailSystemId;
+  source?: EmailSource;
+}
+
+function hasHeaders(analysis: HeaderAnalysis): boolean {
+  return analysis.headers.fields.length > 0;
+}
+
+function placementOf(input: AnalyzeMessageInput, analysis: HeaderAnalysis): Placement {
+  if (input.placement) return input.placement;
+  if (input.labelIds) return placementFromGmailLabels(input.labelIds);
+  if (input.folder !== undefined) return placementFromGraphFolder(input.folder);
+  if (!hasHeaders(analysis)) return 'missing';
+  // The message is at hand, so it arrived. Without a folder or label, the headers' hint
+  // decides; when they say nothing (Gmail keeps spam in a label), it counts as delivered.
+  return analysis.placementHint === 'spam' ? 'spam' : 'inbox';
+}
+
+/** The mailbox platform: the caller's knowledge first, then the headers, then the MX records. */
+function mailboxOf(input: AnalyzeMessageInput, analysis: HeaderAnalysis): MailSystemId {
+  const given = input.mailboxSystem ?? 'unknown';
+  const fromHeaders = analysis.receivingSystem;
+  const mx = input.mxSystem ?? 'unknown';
+  for (const candidate of [given, fromHeaders, mx])
+    if (isMailboxPlatform(candidate)) return candidate;
+  for (const candidate of [given, fromHeaders, mx]) if (candidate !== 'unknown') return 'other';
+  return 'unknown';
+}
+
+/**
+ * The gateway: what the hops show first; else the MX records when they name another system
+ * than the mailbox (a gateway product, an unrecognized on-premises MX, or the other platform).
+ */
+function gatewayOf(input: AnalyzeMessageInput, analysis: HeaderAnalysis, mailbox: MailSystemId) {
+  if (analysis.gateway) return analysis.gateway;
+  const mx = input.mxSystem ?? 'unknown';
+  if (mx !== 'unknown' && mx !== mailbox) return mx;
+  return 'unknown';
+}
+
+/**
+ * The sending IP as evidence. Without hops, the address the final receiver saw stands in for
+ * it, except behind a gateway, where that address is the gateway's.
+ */
+function sendingIpOf(analysis: HeaderAnalysis, gateway: MailSystemId): SendingIpMatch {
+  if (analysis.sendingIp) return sendingIpMatch(analysis.sendingIp);
+  const seen = sendingIpMatch(analysis.connectingIp);
+  return gateway !== 'unknown' && seen === 'other' ? 'unknown' : seen;
+}
+
+function delayOf(input: AnalyzeMessageInput, analysis: HeaderAnalysis): DelayBand {
+  const sent = input.sentAt ?? analysis.sentAt;
+  const arrived = input.receivedAt ?? analysis.arrivedAt;
+  return sent === null || arrived === null ? 'unknown' : delayBandOf(arrived - sent);
+}
+
+function evidenceOf(input: AnalyzeMessageInput, analysis: HeaderAnalysis): EmailEvidence {
+  const mailbox = mailboxOf(input, analysis);
+  const gateway = gatewayOf(input, analysis, mailbox);
+  const placement = placementOf(input, analysis);
+  if (placement === 'missing') {
+    return {
+      ...UNKNOWN_EMAIL_EVIDENCE,
+      source: input.source ?? 'mailbox',
+      mailbox,
+      gateway,
+    };
+  }
+  return {
+    source: input.source ?? 'mailbox',
+    placement,
+    spf: analysis.auth.spf,
+    dkim: analysis.auth.dkim,
+    dmarc: analysis.auth.dmarc,
+    sendingIp: sendingIpOf(analysis, gateway),
+    mailbox,
+    gateway,
+    filterVerdict: analysis.filterVerdict,
+    delay: delayOf(input, analysis),
+  };
+}
+
+/** Everything known about one message, as the diagnostic code's evidence. */
+export function analyzeMessage(input: AnalyzeMessageInput): EmailEvidence {
+  return evidenceOf(input, analyzeHeaders(input.headers ?? ''));
+}
+
+// ---------------------------------------------------------------------------------------------
+// explainHeaders: the paste-headers page and `raftr-diag explain`.
+
+export interface ExplainReport {
+  /** False when no header field could be read: then evidence and findings say nothing. */
+  readable: boolean;
+  auth: HeaderAnalysis['auth'];
+  /** The address that handed the message to the recipient's systems. */
+  sendingIp: string | null;
+  /** Whether that is one of Raftr's sending IPs (profile entry 'sending-ips'). */
+  sendingIpExpected: boolean;
+  /** The address the final receiver saw (a gateway's, when there is one). */
+  connectingIp: string | null;
+  placementHint: PlacementHint;
+  receivingSystem: MailSystemId;
+  gateway: MailSystemId;
+  /** Microsoft's verdict fields, when present. */
+  filter: FilterFields | null;
+  filterVerdict: FilterVerdict;
+  /** SendGrid's markers (X-SG-EID, `(SG)` hops, an emNNNN return path) were found. */
+  sendgrid: boolean;
+  from: string | null;
+  subject: string | null;
+  messageId: string | null;
+  /** Epoch ms of the Date header. */
+  date: number | null;
+  /** Arrival minus sending, in ms, from the headers' own dates. */
+  delayMs: number | null;
+  /** Number of Received hops. */
+  hops: number;
+  evidence: EmailEvidence;
+  findings: EmailFinding[];
+  problems: string[];
+}
+
+export interface ExplainOptions {
+  /** Where the user found the message, when they say so (headers alone rarely tell for Gmail). */
+  placement?: Placement;
+  /** The system behind the mail domain's MX records, when it was looked up. */
+  mxSystem?: MailSystemId;
+}
+
+/** Reads pasted headers; never throws: unreadable input gives `readable: false` and a problem. */
+export function explainHeaders(raw: string, options: ExplainOptions = {}): ExplainReport {
+  const analysis = analyzeHeaders(typeof raw === 'string' ? raw : String(raw ?? ''));
+  const { headers } = analysis;
+  const readable = hasHeaders(analysis);
+  const problems = [...headers.problems];
+  const input: AnalyzeMessageInput = {
+    placement: options.placement,
+    mxSystem: options.mxSystem,
+    source: 'pasted-headers',
+  };
+  if (readable) {
+    if (!headers.trustedAuth) {
+      problems.push(
+        'There is no Authentication-Results header: the SPF, DKIM and DMARC results are unknown.',
+      );
+    }
+    if (headers.received.length === 0) {
+      problems.push(
+        'There are no Received headers: the sending IP address and the path of the message ' +
+          'are unknown.',
+      );
+    }
+    if (headers.from && !isRaftrHost(headers.from.domain)) {
+      problems.push(
+        `This message is not from Raftr (From: ${headers.from.address}); ` +
+          'it is explained as if it were.',
+      );
+    }
+    if (!options.placement && analysis.placementHint === 'unknown') {
+      problems.push(
+        'The headers do not say which folder the message was in, so it is taken as delivered ' +
+          'to the inbox. If it was in spam or junk, say so (Gmail records spam as a label, ' +
+          'not in a header).',
+      );
+    }
+  }
+  const evidence = readable
+    ? evidenceOf(input, analysis)
+    : { ...UNKNOWN_EMAIL_EVIDENCE, source: 'pasted-headers' as const };
+  const delayMs =
+    analysis.sentAt !== null && analysis.arrivedAt !== null
+      ? analysis.arrivedAt - analysis.sentAt
+      : null;
+  return {
+    readable,
+    auth: analysis.auth,
+    sendingIp:
+      analysis.sendingIp ?? (evidence.sendingIp === 'unknown' ? null : analysis.connectingIp),
+    sendingIpExpected: evidence.sendingIp === 'expected',
+    connectingIp: analysis.connectingIp,
+    placementHint: analysis.placementHint,
+    receivingSystem: readable ? evidence.mailbox : 'unknown',
+    gateway: readable ? evidence.gateway : 'unknown',
+    filter: analysis.filter,
+    filterVerdict: analysis.filterVerdict,
+    sendgrid: headers.sendgrid.sendgrid,
+    from: headers.from?.address ?? null,
+    subject: headers.subject,
+    messageId: headers.messageId,
+    date: headers.date,
+    delayMs,
+    hops: headers.received.length,
+    evidence,
+    findings: readable ? emailFindings(evidence) : [],
+    problems,
+  };
+}
