@@ -1,5 +1,7 @@
 import preact from '@preact/preset-vite';
 import { defineConfig } from 'wxt';
+import { buildStandaloneDecoder } from './bin/build-decoder';
+import { TOKEN_HOST_PERMISSIONS } from './utils/oauth';
 import { PROFILE } from './utils/profile';
 
 /**
@@ -18,9 +20,23 @@ const DEVELOPMENT_KEY =
 export default defineConfig({
   modules: ['@wxt-dev/webextension-polyfill'],
   vite: () => ({ plugins: [preact()] }),
+  // Every build also writes the standalone helpdesk decoder, .output/raftr-decoder.html.
+  hooks: {
+    'build:done': async (wxt) => {
+      if (wxt.config.command === 'build') {
+        await buildStandaloneDecoder(wxt.config.root, wxt.config.outBaseDir);
+      }
+    },
+  },
   manifest: ({ manifestVersion }) => {
     const probeHosts = PROFILE.hostPermissions;
-    const optionalHosts = [...PROFILE.mailboxHostPermissions, ...PROFILE.dnsHostPermissions];
+    // The email check's origins, requested at its click: mailbox APIs, DNS over HTTPS, and the
+    // OAuth token endpoints (fetched from the worker, so the exchange does not rely on CORS).
+    const optionalHosts = [
+      ...PROFILE.mailboxHostPermissions,
+      ...PROFILE.dnsHostPermissions,
+      ...Object.values(TOKEN_HOST_PERMISSIONS),
+    ];
     return {
       name: '__MSG_extensionName__',
       description: '__MSG_extensionDescription__',

@@ -1,6 +1,8 @@
 import { render } from 'preact';
-import { NetworkCheck } from '@/components/NetworkCheck';
+import { DiagnosticCode } from '@/components/DiagnosticCode';
+import { EmailCheck } from '@/components/EmailCheck';
 import { t } from '@/components/i18n';
+import { NetworkCheck } from '@/components/NetworkCheck';
 import './style.css';
 
 function Popup() {
@@ -8,6 +10,8 @@ function Popup() {
     <main class="popup">
       <h1>{t('popup_title')}</h1>
       <NetworkCheck />
+      <EmailCheck />
+      <DiagnosticCode />
     </main>
   );
 }

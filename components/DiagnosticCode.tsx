@@ -1,0 +1,163 @@
+/**
+ * The diagnostic code in the popup: the code for the current evidence, a copy button, what
+ * to do with it, and exactly what it contains (the user sees what leaves with it).
+ */
+import { useEffect, useState } from 'preact/hooks';
+import { browser } from 'wxt/browser';
+import type { WxtStorageItem } from 'wxt/utils/storage';
+import { encodeEvidence } from '@/utils/diagnostic-code';
+import type { EmailCheckState } from '@/utils/email-check-state';
+import {
+  assembleEvidence,
+  browserFromUserAgent,
+  type Evidence,
+  findingsFor,
+  type UaBrand,
+} from '@/utils/evidence';
+import { messageName } from '@/utils/i18n';
+import { evidenceOf, type NetworkRun } from '@/utils/network-run';
+import { PROFILE_VERSION } from '@/utils/profile';
+import { describeEvidence, itMessageSubject, mailtoLink, renderItMessage } from '@/utils/report';
+import { emailCheckItem, networkRunItem } from '@/utils/storage';
+import { t } from './i18n';
+import { useManagedPolicy } from './managed-policy';
+import './diagnostic-code.css';
+
+function currentBrowser() {
+  const uaData = (navigator as Navigator & { userAgentData?: { brands?: UaBrand[] } })
+    .userAgentData;
+  return browserFromUserAgent(navigator.userAgent, uaData?.brands);
+}
+
+/**
+ * A stored check, followed live. The checks themselves are started by NetworkCheck and
+ * EmailCheck; the code only reads what they stored.
+ */
+function useStored<T>(item: WxtStorageItem<T | null, Record<string, unknown>>): T | null {
+  const [value, setValue] = useState<T | null>(null);
+  useEffect(() => {
+    const unwatch = item.watch((next) => setValue(next));
+    item.getValue().then((stored) => setValue((current) => current ?? stored));
+    return unwatch;
+  }, [item]);
+  return value;
+}
+
+export function DiagnosticCode() {
+  const run = useStored<NetworkRun>(networkRunItem);
+  const emailCheck = useStored<EmailCheckState>(emailCheckItem);
+  const email = emailCheck?.phase === 'done' ? emailCheck.verdict : null;
+  const { policy, problems } = useManagedPolicy();
+  const [copied, setCopied] = useState<'idle' | 'copied' | 'failed'>('idle');
+
+  const network = run?.state === 'done' ? evidenceOf(run) : null;
+  // Cheap to rebuild on every render: a few object reads and BigInt operations.
+  const evidence = assembleEvidence({
+    extensionVersion: browser.runtime.getManifest().version,
+    browser: currentBrowser(),
+    profileVersion: PROFILE_VERSION,
+    network,
+    networkAt: run?.finishedAt,
+    email: email?.evidence ?? null,
+    emailAt: email?.at,
+  });
+  const encoded = evidence ? encodeEvidence(evidence) : null;
+  const code = encoded?.ok ? encoded.code : '';
+  useEffect(() => setCopied('idle'), [code]);
+
+  const copy = () => {
+    navigator.clipboard.writeText(code).then(
+      () => setCopied('copied'),
+      () => setCopied('failed'),
+    );
+  };
+
+  return (
+    <section class="diagnostic-code" data-testid="diagnostic-code-section">
+      <h2>{t('diag_code_heading')}</h2>
+      {!encoded && <p class="diagnostic-code__note">{t('diag_code_waiting')}</p>}
+      {encoded && !encoded.ok && (
+        <p class="diagnostic-code__note" data-testid="diagnostic-code-unavailable">
+          {t('diag_code_unavailable', [encoded.field])}
+        </p>
+      )}
+      {encoded?.ok && (
+        <>
+          <p class="diagnostic-code__row">
+            <code class="diagnostic-code__code" data-testid="diagnostic-code">
+              {code}
+            </code>
+            <button type="button" data-testid="copy-diagnostic-code" onClick={copy}>
+              {copied === 'copied' ? t('copied') : t('diag_copy_code')}
+            </button>
+          </p>
+          <p class="diagnostic-code__note">{t('diag_code_explain')}</p>
+          {copied === 'failed' && <p class="diagnostic-code__note">{t('copy_failed')}</p>}
+          <CodeContents evidence={encoded.evidence} />
+          <p class="diagnostic-code__links">
+            <a
+              href={`${browser.runtime.getURL('/helpdesk.html')}?code=${encodeURIComponent(code)}`}
+              target="_blank"
+              rel="noreferrer"
+              data-testid="helpdesk-link"
+            >
+              {t('diag_helpdesk_link')}
+            </a>
+            {policy.itContact && (
+              <a
+                href={mailtoLink(
+                  policy.itContact,
+                  itMessageSubject(t),
+                  renderItMessage(findingsFor(encoded.evidence), t, { format: 'text', code }),
+                )}
+                target="_blank"
+                rel="noreferrer"
+                data-testid="email-it"
+              >
+                {t('diag_email_it')}
+              </a>
+            )}
+          </p>
+        </>
+      )}
+      {problems.map((problem) => (
+        <p key={problem.key} class="diagnostic-code__note" data-testid="policy-problem">
+          {t(messageName('diag_policy_problem', problem.reason), [problem.value])}
+        </p>
+      ))}
+    </section>
+  );
+}
+
+/** "What this code contains": every value the code holds, as the helpdesk will see it. */
+function CodeContents({ evidence }: { evidence: Evidence }) {
+  const text = describeEvidence(evidence, t);
+  const rows = [...text.general, ...(text.network ?? []), ...(text.email ?? [])];
+  return (
+    <details class="diagnostic-code__contents" data-testid="diagnostic-code-contents">
+      <summary>{t('diag_contents_heading')}</summary>
+      <p>{t('diag_contents_intro')}</p>
+      <dl>
+        {rows.map((row) => (
+          <div key={row.field} data-field={row.field}>
+            <dt>{row.label}</dt>
+            <dd>{row.value}</dd>
+          </div>
+        ))}
+        {!text.network && (
+          <div data-field="network">
+            <dt>{t('diag_network_heading')}</dt>
+            <dd>{t('diag_not_run')}</dd>
+          </div>
+        )}
+        {!text.email && (
+          <div data-field="email">
+            <dt>{t('diag_email_heading')}</dt>
+            <dd>{t('diag_not_run')}</dd>
+          </div>
+        )}
+      </dl>
+      <p>{t('diag_contents_not')}</p>
+    </details>
+  );
+}

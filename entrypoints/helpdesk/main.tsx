@@ -1,0 +1,21 @@
+import { render } from 'preact';
+import { HelpdeskDecoder } from '@/components/HelpdeskReport';
+import { t } from '@/components/i18n';
+import { useManagedPolicy } from '@/components/managed-policy';
+import '@/components/helpdesk.css';
+
+/** The helpdesk page in the extension: `helpdesk.html?code=…` decodes straight away. */
+function HelpdeskPage() {
+  const { policy } = useManagedPolicy();
+  const code = new URLSearchParams(location.search).get('code') ?? '';
+  return (
+    <main class="helpdesk-page">
+      <h1>{t('helpdesk_title')}</h1>
+      <p class="intro">{t('helpdesk_intro')}</p>
+      <HelpdeskDecoder t={t} itContact={policy.itContact} initialCode={code} />
+    </main>
+  );
+}
+
+document.title = t('helpdesk_title');
+render(<HelpdeskPage />, document.getElementById('app') as HTMLElement);

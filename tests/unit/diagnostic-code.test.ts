@@ -1,0 +1,287 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { BLOCK_PRODUCT_IDS } from '@/utils/block-pages';
+import {
+  ALPHABET,
+  CODE_LENGTH,
+  CODE_SYMBOLS,
+  checkSymbol,
+  decodeCode,
+  encodeEvidence,
+  isValidCheck,
+  layoutSize,
+  V1_COUNTS,
+} from '@/utils/diagnostic-code';
+import {
+  AUTH_VERDICTS,
+  DELAY_BANDS,
+  EMAIL_SOURCES,
+  FILTER_VERDICTS,
+  MAIL_SYSTEMS,
+  PLACEMENTS,
+  SENDING_IP_MATCHES,
+} from '@/utils/email-evidence';
+import { EMAIL_FINDING_IDS } from '@/utils/email-findings';
+import { BROWSER_FAMILIES, type Evidence, findingsFor } from '@/utils/evidence';
+import { NETWORK_FINDING_IDS } from '@/utils/findings';
+import { OUTCOMES } from '@/utils/outcomes';
+import { PROBE_TARGET_IDS, PROFILE_VERSION } from '@/utils/profile';
+import packageJson from '../../package.json';
+import { rawEvidence, V1_EPOCH, v1Evidence } from './evidence-arbitraries';
+import golden from './fixtures/diagnostic-codes-v1.json';
+
+/** Property runs: the identity is cheap (a few BigInt operations), so run it wide. */
+const RUNS = 20_000;
+/** Whole-space runs take 1-2 s alone; the machine is shared with builds and browsers. */
+const HEAVY = { timeout: 60_000 };
+
+function codeOf(evidence: Evidence): string {
+  const result = encodeEvidence(evidence);
+  if (!result.ok) throw new Error(`not encodable: ${result.field}`);
+  return result.code;
+}
+
+const symbolsOf = (code: string) => code.replace(/-/g, '');
+
+describe('diagnostic code: identity', HEAVY, () => {
+  it('decodes every v1 evidence back to itself', () => {
+    fc.assert(
+      fc.property(v1Evidence, (evidence) => {
+        const decoded = decodeCode(codeOf(evidence));
+        expect(decoded.ok && decoded.evidence).toStrictEqual(evidence);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('is exactly 18 symbols in three dashed groups: 20 characters', () => {
+    expect(CODE_LENGTH).toBe(20);
+    fc.assert(
+      fc.property(v1Evidence, (evidence) => {
+        const code = codeOf(evidence);
+        expect(code).toMatch(/^[0-9A-HJKMNP-TV-Z]{6}-[0-9A-HJKMNP-TV-Z]{6}-[0-9A-HJKMNP-TV-Z]{6}$/);
+        expect(code.length).toBeLessThanOrEqual(20);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('normalizes what a code cannot hold without changing any finding', () => {
+    fc.assert(
+      fc.property(rawEvidence, (evidence) => {
+        const encoded = encodeEvidence(evidence);
+        expect(encoded.ok).toBe(true);
+        if (!encoded.ok) return;
+        const decoded = decodeCode(encoded.code);
+        expect(decoded.ok && decoded.evidence).toStrictEqual(encoded.evidence);
+        expect(findingsFor(encoded.evidence)).toStrictEqual(findingsFor(evidence));
+        expect(encoded.evidence.createdAt).toBe(
+          Math.floor(evidence.createdAt / 3_600_000) * 3_600_000,
+        );
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it('gives every valid code exactly one evidence and back (codes are canonical)', () => {
+    const data = fc.array(fc.integer({ min: 0, max: 31 }), { minLength: 17, maxLength: 17 });
+    fc.assert(
+      fc.property(data, (symbols) => {
+        const code = [...symbols, checkSymbol(symbols)].map((s) => ALPHABET[s]).join('');
+        const decoded = decodeCode(code);
+        if (decoded.ok) expect(codeOf(decoded.evidence)).toBe(decoded.code);
+        else expect(decoded.reason).not.toBe('typo');
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it('keeps the layout inside its quarter of the code space', () => {
+    const size = layoutSize(1) ?? 0n;
+    expect(size).toBeGreaterThan(0n);
+    expect(size <= 2n ** 83n).toBe(true);
+  });
+
+  it('refuses evidence outside v1 as a value, never a wrong code', () => {
+    const [sample] = fc.sample(v1Evidence, { numRuns: 1, seed: 1 });
+    const evidence = sample as Evidence;
+    expect(encodeEvidence({ ...evidence, createdAt: Date.UTC(2031, 0, 1) })).toMatchObject({
+      ok: false,
+      field: 'createdAt',
+    });
+    expect(encodeEvidence({ ...evidence, createdAt: V1_EPOCH - 1 })).toMatchObject({ ok: false });
+    expect(encodeEvidence({ ...evidence, extensionVersion: '2.0.0' })).toMatchObject({
+      ok: false,
+      field: 'extensionVersion',
+    });
+    expect(encodeEvidence({ ...evidence, extensionVersion: 'beta' })).toMatchObject({ ok: false });
+    expect(encodeEvidence({ ...evidence, profileVersion: 2 })).toMatchObject({ ok: false });
+  });
+
+  it('can encode the version in package.json and the current profile', () => {
+    const [sample] = fc.sample(v1Evidence, { numRuns: 1, seed: 2 });
+    const evidence = { ...(sample as Evidence), extensionVersion: packageJson.version };
+    expect(encodeEvidence({ ...evidence, profileVersion: PROFILE_VERSION }).ok).toBe(true);
+  });
+
+  it('knows every value of every enumeration (else a new layout is due)', () => {
+    // Appending a value is fine for old codes, but v1 cannot encode the new value: add a layout.
+    expect(PROBE_TARGET_IDS.length).toBe(V1_COUNTS.probes);
+    expect(OUTCOMES.length).toBe(V1_COUNTS.outcomes);
+    expect(BLOCK_PRODUCT_IDS.length).toBe(V1_COUNTS.products);
+    expect(BROWSER_FAMILIES.length).toBe(V1_COUNTS.browserFamilies);
+    expect(EMAIL_SOURCES.length).toBe(V1_COUNTS.sources);
+    expect(PLACEMENTS.length).toBe(V1_COUNTS.placements);
+    expect(AUTH_VERDICTS.length).toBe(V1_COUNTS.authVerdicts);
+    expect(SENDING_IP_MATCHES.length).toBe(V1_COUNTS.sendingIps);
+    expect(MAIL_SYSTEMS.length).toBe(V1_COUNTS.mailSystems);
+    expect(FILTER_VERDICTS.length).toBe(V1_COUNTS.filterVerdicts);
+    expect(DELAY_BANDS.length).toBe(V1_COUNTS.delays);
+  });
+});
+
+describe('diagnostic code: typos', HEAVY, () => {
+  const samples = fc.sample(v1Evidence, { numRuns: 300, seed: 42 }).map(codeOf);
+
+  it('rejects every single substitution as a typo (exhaustive over 300 codes)', () => {
+    let checked = 0;
+    for (const code of samples) {
+      const symbols = symbolsOf(code);
+      for (let i = 0; i < CODE_SYMBOLS; i++) {
+        for (const replacement of ALPHABET) {
+          if (replacement === symbols[i]) continue;
+          const typo = symbols.slice(0, i) + replacement + symbols.slice(i + 1);
+          const decoded = decodeCode(typo);
+          expect(decoded, typo).toMatchObject({ ok: false, reason: 'typo' });
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBe(300 * 18 * 31);
+  });
+
+  it('rejects every swap of two adjacent different symbols as a typo', () => {
+    let checked = 0;
+    for (const code of samples) {
+      const symbols = symbolsOf(code);
+      for (let i = 0; i + 1 < CODE_SYMBOLS; i++) {
+        if (symbols[i] === symbols[i + 1]) continue;
+        const swapped = symbols.slice(0, i) + symbols[i + 1] + symbols[i] + symbols.slice(i + 2);
+        expect(decodeCode(swapped), swapped).toMatchObject({ ok: false, reason: 'typo' });
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(300 * 15);
+  });
+
+  it('detects every substitution and adjacent swap for any data, by the check alone', () => {
+    // The algebra of the check symbol, over all 32^17 data words rather than valid payloads only.
+    const data = fc.array(fc.integer({ min: 0, max: 31 }), { minLength: 17, maxLength: 17 });
+    fc.assert(
+      fc.property(data, fc.nat(17), fc.integer({ min: 1, max: 31 }), (d, position, error) => {
+        const word = [...d, checkSymbol(d)];
+        expect(isValidCheck(word)).toBe(true);
+        const changed = [...word];
+        changed[position] = (changed[position] as number) ^ error;
+        expect(isValidCheck(changed)).toBe(false);
+        const i = Math.min(position, 16);
+        if (word[i] !== word[i + 1]) {
+          const swapped = [...word];
+          [swapped[i], swapped[i + 1]] = [word[i + 1] as number, word[i] as number];
+          expect(isValidCheck(swapped)).toBe(false);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('rejects a missing, extra or foreign character with a clear reason', () => {
+    const code = samples[0] as string;
+    const symbols = symbolsOf(code);
+    for (let i = 0; i < CODE_SYMBOLS; i++) {
+      const deleted = decodeCode(symbols.slice(0, i) + symbols.slice(i + 1));
+      expect(deleted).toMatchObject({
+        ok: false,
+        reason: 'malformed',
+        messageKey: 'diag_error_length',
+      });
+      const inserted = decodeCode(`${symbols.slice(0, i)}7${symbols.slice(i)}`);
+      expect(inserted).toMatchObject({ ok: false, reason: 'malformed' });
+      const foreign = decodeCode(`${symbols.slice(0, i)}U${symbols.slice(i + 1)}`);
+      expect(foreign).toMatchObject({
+        ok: false,
+        messageKey: 'diag_error_character',
+        params: ['U'],
+      });
+    }
+    expect(decodeCode('')).toMatchObject({
+      ok: false,
+      reason: 'malformed',
+      messageKey: 'diag_error_empty',
+    });
+  });
+
+  it('reads O as 0, I and L as 1, any case, any spacing', () => {
+    fc.assert(
+      fc.property(v1Evidence, fc.integer({ min: 0, max: 2 }), (evidence, style) => {
+        const code = codeOf(evidence);
+        const sloppy = code
+          .replace(/0/g, 'o')
+          .replace(/1/g, () => (style === 0 ? 'I' : 'l'))
+          .toLowerCase()
+          .replace(/-/g, style === 1 ? ' ' : style === 2 ? '' : ' - ');
+        const decoded = decodeCode(`  ${sloppy}\n`);
+        expect(decoded.ok && decoded.code).toBe(code);
+        expect(decoded.ok && decoded.evidence).toStrictEqual(evidence);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('tells a code of a format it does not know from a typo', () => {
+    // A v2 code: version digit 1 → the first symbol is 8-F. Checksum valid, layout unknown.
+    const data = [8, ...new Array(16).fill(0)];
+    const code = [...data, checkSymbol(data)].map((s) => ALPHABET[s]).join('');
+    expect(decodeCode(code)).toMatchObject({ ok: false, reason: 'unknown-version', params: ['2'] });
+  });
+
+  it('never throws, whatever it is given', () => {
+    const anyString = fc.oneof(
+      fc.string(),
+      fc.string({ unit: 'grapheme' }),
+      fc.string({ unit: fc.constantFrom(...`${ALPHABET}OIL-ilo u`), minLength: 16, maxLength: 24 }),
+    );
+    fc.assert(
+      fc.property(anyString, (input) => {
+        const decoded = decodeCode(input);
+        expect(typeof decoded.ok).toBe('boolean');
+        if (!decoded.ok) expect(['typo', 'malformed', 'unknown-version']).toContain(decoded.reason);
+      }),
+      { numRuns: RUNS },
+    );
+    fc.assert(
+      fc.property(fc.anything(), (input) => {
+        expect(decodeCode(input).ok).toBe(false);
+      }),
+      { numRuns: 1_000 },
+    );
+  });
+});
+
+describe('diagnostic code: golden v1 codes', () => {
+  // The evidence of a code is frozen forever; its findings are re-derived with today's rules
+  // (a fixed rule applies to old codes too), so they are checked for sense, not equality.
+  const known = new Set<string>([...NETWORK_FINDING_IDS, ...EMAIL_FINDING_IDS]);
+  it.each(golden.codes.map((g) => [g.name, g] as const))('still decodes "%s"', (_name, fixture) => {
+    const decoded = decodeCode(fixture.code);
+    expect(decoded.ok).toBe(true);
+    if (!decoded.ok) return;
+    expect(decoded.version).toBe(1);
+    expect(decoded.evidence).toStrictEqual(fixture.evidence);
+    expect(codeOf(decoded.evidence)).toBe(fixture.code);
+    const findings = findingsFor(decoded.evidence).map((f) => f.id);
+    if (decoded.evidence.network || decoded.evidence.email)
+      expect(findings.length).toBeGreaterThan(0);
+    for (const id of findings) expect(known.has(id), id).toBe(true);
+  });
+});
