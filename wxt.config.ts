@@ -49,6 +49,9 @@ export default defineConfig({
         'storage',
         // alarms: resume a check when the service worker was stopped in the middle of it.
         'alarms',
+        // scripting: only to tell an error page in a probe tab (a browser-policy block) from a
+        // loaded one; no install warning, and only on our host permissions.
+        'scripting',
         // identity: launchWebAuthFlow for the mailbox sign-in (OAuth 2.0 code + PKCE); no warning.
         'identity',
         // notifications: tell the user when the email verdict is in while the popup is closed.

@@ -116,7 +116,13 @@ export function classifyProbe(target: ProbeTarget, obs: ProbeObservation): Probe
     return result('dns-failed', { product: dnsFilter.product, productName: dnsFilter.productName });
   }
 
-  if (obs.error && !(obs.timedOut && /ERR_ABORTED|NS_BINDING_ABORTED/.test(obs.error))) {
+  // Aborts that are ours: the time bound firing, or the browser ending a `redirect: 'manual'`
+  // fetch after onBeforeRedirect (Chromium then reports net::ERR_ABORTED for the same URL).
+  const ourAbort =
+    !!obs.error &&
+    /ERR_ABORTED|NS_BINDING_ABORTED/.test(obs.error) &&
+    (obs.timedOut || obs.redirectUrl !== undefined);
+  if (obs.error && !ourAbort) {
     if (CERT_NAME_MISMATCH.test(obs.error) && target.nameMismatchMeansReachable) return result('ok');
     return result(classifyError(obs.error));
   }

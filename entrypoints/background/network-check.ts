@@ -9,7 +9,13 @@
  * mid-run picks the unfinished probes up again when it starts.
  */
 import { browser } from 'wxt/browser';
-import { classifyProbe, type ProbeObservation, reinterpretOffline, type ProbeResults } from '@/utils/classify';
+import {
+  classifyError,
+  classifyProbe,
+  type ProbeObservation,
+  type ProbeResults,
+  reinterpretOffline,
+} from '@/utils/classify';
 import { onMessage } from '@/utils/messaging';
 import {
   isComplete,
@@ -32,6 +38,8 @@ const MAX_RESUMES = 3;
 const WATCHDOG_ALARM = 'network-check-watchdog';
 
 interface WebRequestRecord {
+  /** onBeforeRequest fired: the request left the browser's own checks. */
+  started?: boolean;
   error?: string;
   status?: number;
   headers?: Record<string, string>;
@@ -61,6 +69,11 @@ function headersOf(list: { name: string; value?: string }[] | undefined): Record
 /** Registered synchronously in main(), as MV3 requires for a worker woken by an event. */
 function setUpWebRequestListeners(): void {
   const filter = { urls: [...PROFILE.hostPermissions] };
+  browser.webRequest.onBeforeRequest.addListener((details) => {
+    const entry = record(details.url);
+    if (entry) entry.started = true;
+    return undefined;
+  }, filter);
   browser.webRequest.onErrorOccurred.addListener((details) => {
     const entry = record(details.url);
     if (entry) entry.error = details.error;
@@ -108,6 +121,66 @@ async function readBodyStart(response: Response): Promise<string> {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The browser-level probe. A URLBlocklist policy and other extensions' blocking rules apply to
+ * navigations in tabs, not to this worker's fetch() (measured in Chromium 156: see
+ * tests/e2e/network-check.spec.ts), so a name is also opened in a background tab, closed at
+ * its first evidence. Another extension's block is reported by webRequest
+ * (`net::ERR_BLOCKED_BY_CLIENT`); a policy block happens before any request exists, so it is
+ * recognised as a tab that shows an error page (scripting refuses to run in error pages)
+ * without any request having been seen. Only https URLs of our own host permissions are opened.
+ */
+export async function observeInTab(
+  target: ProbeTarget,
+  nonce: string,
+  timeoutMs: number,
+): Promise<'blocked-by-policy' | 'blocked-by-extension' | null> {
+  const url = new URL('/favicon.ico', target.url);
+  url.searchParams.set(PROBE_PARAM, `tab-${nonce}`);
+  const key = url.href;
+  records.set(key, {});
+  let tabId: number | undefined;
+  try {
+    const tab = await browser.tabs.create({ url: key, active: false });
+    tabId = tab.id;
+    const deadline = performance.now() + timeoutMs;
+    let loaded = false;
+    while (performance.now() < deadline) {
+      const seen = records.get(key);
+      if (seen?.error || seen?.status) break;
+      if (tabId !== undefined) loaded = (await browser.tabs.get(tabId)).status === 'complete';
+      if (loaded) break;
+      await sleep(25);
+    }
+    const seen = records.get(key) ?? {};
+    if (seen.error) {
+      const outcome = classifyError(seen.error);
+      return outcome === 'blocked-by-extension' || outcome === 'blocked-by-policy' ? outcome : null;
+    }
+    if (seen.started || seen.status !== undefined || !loaded || tabId === undefined) return null;
+    // A tab whose navigation never became a request and shows an error page was stopped by the
+    // browser itself; give late webRequest events a moment before concluding.
+    await sleep(100);
+    if (records.get(key)?.started) return null;
+    return (await showsErrorPage(tabId)) ? 'blocked-by-policy' : null;
+  } catch {
+    return null;
+  } finally {
+    records.delete(key);
+    if (tabId !== undefined) browser.tabs.remove(tabId).catch(() => {});
+  }
+}
+
+/** Scripting refuses to run in an error page: "Frame with ID 0 is showing error page". */
+async function showsErrorPage(tabId: number): Promise<boolean> {
+  try {
+    await browser.scripting.executeScript({ target: { tabId }, func: () => true });
+    return false;
+  } catch (error) {
+    return /error page/i.test(String(error));
+  }
+}
 
 /** One probe. Never throws: a failure is evidence. */
 export async function observe(target: ProbeTarget, nonce: string, timeoutMs: number): Promise<ProbeObservation> {
@@ -201,8 +274,15 @@ async function execute(run: NetworkRun): Promise<NetworkRun> {
     targets
       .filter((target) => pending.has(target.id))
       .map(async (target) => {
-        const observation = await observe(target, `${run.id}-${run.resumes}`, PROFILE.probeTimeoutMs);
-        await updateRun((current) => withProbeResult(current, classifyProbe(target, observation)), run.id);
+        const nonce = `${run.id}-${run.resumes}`;
+        const [observation, inBrowser] = await Promise.all([
+          observe(target, nonce, PROFILE.probeTimeoutMs),
+          target.role === 'raftr-name' ? observeInTab(target, nonce, PROFILE.probeTimeoutMs) : null,
+        ]);
+        const result = classifyProbe(target, observation);
+        // What stops the user's own tabs outranks what the worker's fetch saw.
+        const combined = inBrowser ? { ...result, outcome: inBrowser } : result;
+        await updateRun((current) => withProbeResult(current, combined), run.id);
       }),
   );
   const done = await updateRun((current) => (isComplete(current) ? finish(current, Date.now()) : current), run.id);

@@ -126,3 +126,26 @@ describe('classifyRun', () => {
     expect(results['app-https'].outcome).not.toBe('ok');
   });
 });
+
+describe('aborts that are ours', () => {
+  it('classifies a manual-redirect fetch by its redirect, not by the abort that ends it', () => {
+    expect(
+      classify('api-ip-http', {
+        error: 'net::ERR_ABORTED',
+        status: 301,
+        redirectUrl: 'https://app.raftr.com/',
+      }),
+    ).toBe('ok');
+    expect(
+      classify('control', {
+        error: 'net::ERR_ABORTED',
+        status: 302,
+        redirectUrl: 'http://login.campus-wifi.test/portal',
+      }),
+    ).toBe('captive-portal');
+  });
+
+  it('keeps an abort nobody explains as unknown', () => {
+    expect(classify('app-https', { error: 'net::ERR_ABORTED' })).toBe('unknown');
+  });
+});
