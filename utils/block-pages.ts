@@ -28,6 +28,10 @@
  * Pure: no `browser.*`, no Node APIs (runs in the background service worker).
  */
 
+import { BLOCK_PRODUCTS, type BlockProductId } from './block-products';
+
+export { BLOCK_PRODUCT_IDS, BLOCK_PRODUCTS, type BlockProductId } from './block-products';
+
 /** What the probe saw. Header names may be in any case. */
 export interface HttpEvidence {
   status?: number;
@@ -46,128 +50,7 @@ export interface BlockPageMatch {
   fingerprint: string;
 }
 
-/**
- * Products, in a FIXED ORDER: a diagnostic code stores the index. Append only; never reorder,
- * rename or remove an entry.
- */
-export const BLOCK_PRODUCT_IDS = [
-  'unknown-proxy',
-  'fortiguard',
-  'zscaler',
-  'palo-alto',
-  'cisco-umbrella',
-  'forcepoint',
-  'iboss',
-  'lightspeed',
-  'netsweeper',
-  'squid',
-  'squidguard',
-  'sonicwall',
-  'check-point',
-  'untangle',
-  'kerio',
-  'cisco-meraki',
-  'bluecoat',
-  'sophos',
-  'securly',
-  'contentkeeper',
-  'cisco-web-security',
-  'barracuda',
-  'watchguard',
-  'juniper',
-  'mcafee',
-  'rm-safetynet',
-  'iserv',
-  'comodo',
-  'akamai-etp',
-  'cleanbrowsing',
-  'adguard',
-  'nextdns',
-  'safedns',
-  'pihole',
-  'zyxel',
-  'tehtris',
-  'onedns',
-  'netalerts',
-  'blue-shield',
-  'cira-shield',
-  'olfeo',
-  'gateprotect',
-  'asus-router',
-  'ibm-qradar',
-  'allot',
-  'netentsec',
-  'webkeeper',
-  'smartxfilter',
-  'senhua',
-  'msecure',
-  'vas-experts',
-  'wirefilter',
-  'eset',
-  'drweb',
-  'totalav',
-] as const;
 
-/** A middlebox product; 'unknown-proxy' is a proxy that was detected but not recognised. */
-export type BlockProductId = (typeof BLOCK_PRODUCT_IDS)[number];
-
-export const BLOCK_PRODUCTS: Readonly<Record<BlockProductId, { name: string }>> = {
-  'unknown-proxy': { name: 'Unrecognised proxy or filter' },
-  fortiguard: { name: 'Fortinet FortiGuard' },
-  zscaler: { name: 'Zscaler' },
-  'palo-alto': { name: 'Palo Alto Networks' },
-  'cisco-umbrella': { name: 'Cisco Umbrella (OpenDNS)' },
-  forcepoint: { name: 'Forcepoint (Websense)' },
-  iboss: { name: 'iboss' },
-  lightspeed: { name: 'Lightspeed Systems' },
-  netsweeper: { name: 'Netsweeper' },
-  squid: { name: 'Squid proxy' },
-  squidguard: { name: 'squidGuard' },
-  sonicwall: { name: 'SonicWall' },
-  'check-point': { name: 'Check Point' },
-  untangle: { name: 'Untangle' },
-  kerio: { name: 'Kerio Control' },
-  'cisco-meraki': { name: 'Cisco Meraki' },
-  bluecoat: { name: 'Symantec Blue Coat' },
-  sophos: { name: 'Sophos (Cyberoam)' },
-  securly: { name: 'Securly' },
-  contentkeeper: { name: 'ContentKeeper' },
-  'cisco-web-security': { name: 'Cisco Web Security (WSA, ScanSafe)' },
-  barracuda: { name: 'Barracuda' },
-  watchguard: { name: 'WatchGuard' },
-  juniper: { name: 'Juniper Web Filtering' },
-  mcafee: { name: 'McAfee Web Gateway' },
-  'rm-safetynet': { name: 'RM SafetyNet' },
-  iserv: { name: 'IServ' },
-  comodo: { name: 'Comodo Secure DNS' },
-  'akamai-etp': { name: 'Akamai Enterprise Threat Protector' },
-  cleanbrowsing: { name: 'CleanBrowsing' },
-  adguard: { name: 'AdGuard DNS' },
-  nextdns: { name: 'NextDNS' },
-  safedns: { name: 'SafeDNS' },
-  pihole: { name: 'Pi-hole' },
-  zyxel: { name: 'Zyxel Security Cloud' },
-  tehtris: { name: 'TEHTRIS DNS Firewall' },
-  onedns: { name: 'OneDNS' },
-  netalerts: { name: 'NetAlerts' },
-  'blue-shield': { name: 'Blue Shield' },
-  'cira-shield': { name: 'CIRA Canadian Shield' },
-  olfeo: { name: 'Olfeo' },
-  gateprotect: { name: 'gateprotect' },
-  'asus-router': { name: 'ASUS router' },
-  'ibm-qradar': { name: 'IBM QRadar' },
-  allot: { name: 'Allot' },
-  netentsec: { name: 'NetentSec' },
-  webkeeper: { name: 'WebKeeper' },
-  smartxfilter: { name: 'SmartXFilter' },
-  senhua: { name: 'Senhua' },
-  msecure: { name: 'MSecure' },
-  'vas-experts': { name: 'VAS Experts' },
-  wirefilter: { name: 'WireFilter' },
-  eset: { name: 'ESET' },
-  drweb: { name: 'Dr.Web' },
-  totalav: { name: 'Total AV' },
-};
 
 /** Where a pattern is looked for: the body, or one header (`header.<lower-case name>`). */
 export type FingerprintLocation = 'body' | `header.${string}`;

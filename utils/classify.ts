@@ -64,7 +64,10 @@ const ERROR_RULES: readonly ErrorRule[] = [
     /ERR_TUNNEL_CONNECTION_FAILED|ERR_PROXY_|ERR_MANDATORY_PROXY|NS_ERROR_PROXY_|NS_ERROR_UNKNOWN_PROXY_HOST/,
     'proxy-blocked',
   ],
-  [/ERR_CERT_|ERR_SSL_PINNED_KEY|SEC_ERROR_|MOZILLA_PKIX_ERROR_|SSL_ERROR_BAD_CERT/, 'tls-untrusted'],
+  [
+    /ERR_CERT_|ERR_SSL_PINNED_KEY|SEC_ERROR_|MOZILLA_PKIX_ERROR_|SSL_ERROR_BAD_CERT/,
+    'tls-untrusted',
+  ],
   // An application firewall on the device or an ICMP "unreachable" from a network firewall.
   [
     /ERR_CONNECTION_REFUSED|ERR_ADDRESS_UNREACHABLE|ERR_NETWORK_ACCESS_DENIED|NS_ERROR_CONNECTION_REFUSED/,
@@ -123,7 +126,8 @@ export function classifyProbe(target: ProbeTarget, obs: ProbeObservation): Probe
     /ERR_ABORTED|NS_BINDING_ABORTED/.test(obs.error) &&
     (obs.timedOut || obs.redirectUrl !== undefined);
   if (obs.error && !ourAbort) {
-    if (CERT_NAME_MISMATCH.test(obs.error) && target.nameMismatchMeansReachable) return result('ok');
+    if (CERT_NAME_MISMATCH.test(obs.error) && target.nameMismatchMeansReachable)
+      return result('ok');
     return result(classifyError(obs.error));
   }
   if (obs.timedOut) return result('timeout');
@@ -183,7 +187,10 @@ export type ProbeResults = Record<ProbeTargetId, ProbeResult>;
  * Raftr probe, nothing can be said about Raftr: the device is offline (or has no working
  * DNS at all), and each connection failure is reported as `offline`.
  */
-export function classifyRun(targets: readonly ProbeTarget[], observations: readonly ProbeObservation[]): ProbeResults {
+export function classifyRun(
+  targets: readonly ProbeTarget[],
+  observations: readonly ProbeObservation[],
+): ProbeResults {
   const results = {} as ProbeResults;
   for (const target of targets) {
     const obs = observations.find((o) => o.targetId === target.id) ?? {

@@ -48,7 +48,7 @@
  *
  * No personal data can be in a code: the evidence has no field for one.
  */
-import { BLOCK_PRODUCT_IDS, type BlockProductId } from './block-pages';
+import { BLOCK_PRODUCT_IDS, type BlockProductId } from './block-products';
 import {
   AUTH_VERDICTS,
   DELAY_BANDS,

@@ -5,8 +5,7 @@
  * A finding carries structure only (id, severity, system, exact entries, parameters); its
  * words live in the i18n catalog under `finding_<id>_title|body|steps` (see utils/i18n.ts).
  */
-import type { BlockProductId } from './block-pages';
-import { BLOCK_PRODUCTS } from './block-pages';
+import { BLOCK_PRODUCTS, type BlockProductId } from './block-products';
 import { CONNECTION_FAILURES, type Outcome } from './outcomes';
 import { type Direction, ENTRIES, type EntryId, type ProbeTargetId } from './profile';
 
@@ -127,11 +126,15 @@ export function networkFindings(evidence: NetworkEvidence): Finding<NetworkFindi
 
   const policy = withOutcome('blocked-by-policy');
   if (policy.length) {
-    found.push(finding('blocked-by-policy', 'blocking', 'browser-policy', [entryRef('raftr-domains')]));
+    found.push(
+      finding('blocked-by-policy', 'blocking', 'browser-policy', [entryRef('raftr-domains')]),
+    );
   }
   const extension = withOutcome('blocked-by-extension');
   if (extension.length) {
-    found.push(finding('blocked-by-extension', 'blocking', 'extension', [entryRef('raftr-domains')]));
+    found.push(
+      finding('blocked-by-extension', 'blocking', 'extension', [entryRef('raftr-domains')]),
+    );
   }
   const proxied = withOutcome('proxy-blocked');
   if (proxied.length) {
@@ -143,13 +146,17 @@ export function networkFindings(evidence: NetworkEvidence): Finding<NetworkFindi
     found.push(finding('proxy-block-page', 'blocking', 'web-proxy', entries, [name]));
   }
   if (withOutcome('tls-untrusted').length) {
-    found.push(finding('tls-interception', 'blocking', 'tls-inspection', [entryRef('raftr-domains')]));
+    found.push(
+      finding('tls-interception', 'blocking', 'tls-inspection', [entryRef('raftr-domains')]),
+    );
   }
 
   const cut = raftr.filter((p) => CONNECTION_FAILURES.has(p.outcome));
   const controlWorks = !CONNECTION_FAILURES.has(o.control);
   if (cut.length === RAFTR_PROBES.length && controlWorks) {
-    const system: SystemId = cut.some((p) => p.outcome === 'dns-failed') ? 'dns-filter' : 'firewall';
+    const system: SystemId = cut.some((p) => p.outcome === 'dns-failed')
+      ? 'dns-filter'
+      : 'firewall';
     found.push(
       finding('raftr-blocked', 'blocking', system, [
         entryRef('app-host-ip'),
@@ -176,7 +183,12 @@ export function networkFindings(evidence: NetworkEvidence): Finding<NetworkFindi
     found.push(finding('raftr-server-error', 'info', 'raftr'));
   }
   if (withOutcome('unknown').length) {
-    found.push(finding('unexplained', 'blocking', 'none', [entryRef('app-host-ip'), entryRef('raftr-domains')]));
+    found.push(
+      finding('unexplained', 'blocking', 'none', [
+        entryRef('app-host-ip'),
+        entryRef('raftr-domains'),
+      ]),
+    );
   }
   if (!found.length) found.push(finding('all-clear', 'ok', 'none'));
   return found;

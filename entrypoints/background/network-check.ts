@@ -38,8 +38,10 @@ const MAX_RESUMES = 3;
 const WATCHDOG_ALARM = 'network-check-watchdog';
 
 interface WebRequestRecord {
-  /** onBeforeRequest fired: the request left the browser's own checks. */
+  /** onBeforeRequest fired: the navigation became a request (a policy block never does). */
   started?: boolean;
+  /** onSendHeaders fired: every extension's blocking rules let the request go to the network. */
+  sent?: boolean;
   error?: string;
   status?: number;
   headers?: Record<string, string>;
@@ -74,25 +76,37 @@ function setUpWebRequestListeners(): void {
     if (entry) entry.started = true;
     return undefined;
   }, filter);
+  browser.webRequest.onSendHeaders.addListener((details) => {
+    const entry = record(details.url);
+    if (entry) entry.sent = true;
+  }, filter);
   browser.webRequest.onErrorOccurred.addListener((details) => {
     const entry = record(details.url);
     if (entry) entry.error = details.error;
   }, filter);
-  browser.webRequest.onBeforeRedirect.addListener((details) => {
-    const entry = record(details.url);
-    if (!entry) return;
-    entry.status = details.statusCode;
-    entry.redirectUrl = details.redirectUrl;
-    entry.headers = headersOf(details.responseHeaders);
-    entry.ip = details.ip ?? entry.ip;
-  }, filter, ['responseHeaders']);
-  browser.webRequest.onResponseStarted.addListener((details) => {
-    const entry = record(details.url);
-    if (!entry) return;
-    entry.status = details.statusCode;
-    entry.headers = headersOf(details.responseHeaders);
-    entry.ip = details.ip ?? entry.ip;
-  }, filter, ['responseHeaders']);
+  browser.webRequest.onBeforeRedirect.addListener(
+    (details) => {
+      const entry = record(details.url);
+      if (!entry) return;
+      entry.status = details.statusCode;
+      entry.redirectUrl = details.redirectUrl;
+      entry.headers = headersOf(details.responseHeaders);
+      entry.ip = details.ip ?? entry.ip;
+    },
+    filter,
+    ['responseHeaders'],
+  );
+  browser.webRequest.onResponseStarted.addListener(
+    (details) => {
+      const entry = record(details.url);
+      if (!entry) return;
+      entry.status = details.statusCode;
+      entry.headers = headersOf(details.responseHeaders);
+      entry.ip = details.ip ?? entry.ip;
+    },
+    filter,
+    ['responseHeaders'],
+  );
 }
 
 async function readBodyStart(response: Response): Promise<string> {
@@ -148,7 +162,7 @@ export async function observeInTab(
     let loaded = false;
     while (performance.now() < deadline) {
       const seen = records.get(key);
-      if (seen?.error || seen?.status) break;
+      if (seen?.error || seen?.status || seen?.sent) break;
       if (tabId !== undefined) loaded = (await browser.tabs.get(tabId)).status === 'complete';
       if (loaded) break;
       await sleep(25);
@@ -158,7 +172,9 @@ export async function observeInTab(
       const outcome = classifyError(seen.error);
       return outcome === 'blocked-by-extension' || outcome === 'blocked-by-policy' ? outcome : null;
     }
-    if (seen.started || seen.status !== undefined || !loaded || tabId === undefined) return null;
+    if (seen.sent || seen.started || seen.status !== undefined || !loaded || tabId === undefined) {
+      return null;
+    }
     // A tab whose navigation never became a request and shows an error page was stopped by the
     // browser itself; give late webRequest events a moment before concluding.
     await sleep(100);
@@ -183,7 +199,11 @@ async function showsErrorPage(tabId: number): Promise<boolean> {
 }
 
 /** One probe. Never throws: a failure is evidence. */
-export async function observe(target: ProbeTarget, nonce: string, timeoutMs: number): Promise<ProbeObservation> {
+export async function observe(
+  target: ProbeTarget,
+  nonce: string,
+  timeoutMs: number,
+): Promise<ProbeObservation> {
   const url = new URL(target.url);
   url.searchParams.set(PROBE_PARAM, nonce);
   const key = url.href;
@@ -214,7 +234,15 @@ export async function observe(target: ProbeTarget, nonce: string, timeoutMs: num
   }
   const elapsedMs = Math.round(performance.now() - started);
   // webRequest events may arrive just after fetch settles: give them a moment.
-  for (let i = 0; i < 10 && !timedOut && status === undefined && !records.get(key)?.error && !records.get(key)?.status; i++) {
+  for (
+    let i = 0;
+    i < 10 &&
+    !timedOut &&
+    status === undefined &&
+    !records.get(key)?.error &&
+    !records.get(key)?.status;
+    i++
+  ) {
     await sleep(20);
   }
   const seen = records.get(key) ?? {};
@@ -234,7 +262,10 @@ export async function observe(target: ProbeTarget, nonce: string, timeoutMs: num
 
 /** Writes go through one queue so that parallel probes never overwrite each other's results. */
 let writes: Promise<unknown> = Promise.resolve();
-function updateRun(change: (run: NetworkRun) => NetworkRun, runId: string): Promise<NetworkRun | null> {
+function updateRun(
+  change: (run: NetworkRun) => NetworkRun,
+  runId: string,
+): Promise<NetworkRun | null> {
   const next = writes.then(async () => {
     const current = await networkRunItem.getValue();
     if (!current || current.id !== runId) return null;
@@ -285,7 +316,10 @@ async function execute(run: NetworkRun): Promise<NetworkRun> {
         await updateRun((current) => withProbeResult(current, combined), run.id);
       }),
   );
-  const done = await updateRun((current) => (isComplete(current) ? finish(current, Date.now()) : current), run.id);
+  const done = await updateRun(
+    (current) => (isComplete(current) ? finish(current, Date.now()) : current),
+    run.id,
+  );
   await browser.alarms.clear(WATCHDOG_ALARM);
   return done ?? run;
 }
