@@ -5,7 +5,11 @@ import { t } from './i18n';
 export function FindingCard({ finding }: { finding: Finding }) {
   const text = describeFinding(finding, t);
   return (
-    <li class={`finding finding--${finding.severity}`} data-testid="finding" data-finding={finding.id}>
+    <li
+      class={`finding finding--${finding.severity}`}
+      data-testid="finding"
+      data-finding={finding.id}
+    >
       <h3 class="finding__title">{text.title}</h3>
       <p class="finding__body">{text.body}</p>
       {text.entries.length > 0 && (
@@ -24,6 +28,15 @@ export function FindingCard({ finding }: { finding: Finding }) {
         <p class="finding__steps">
           <strong>{t('steps_heading')}:</strong> {text.steps}
         </p>
+      )}
+      {text.remedies.length > 0 && (
+        <ul class="finding__remedies" data-testid="finding-remedies">
+          {text.remedies.map((remedy) => (
+            <li key={`${remedy.system}:${remedy.text}`}>
+              <strong>{remedy.system}:</strong> {remedy.text}
+            </li>
+          ))}
+        </ul>
       )}
       <p class="finding__system">{text.system}</p>
     </li>

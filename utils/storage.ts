@@ -3,9 +3,34 @@
  * (https://wxt.dev/storage). Nothing personal and no token is ever written here.
  */
 import { storage } from 'wxt/utils/storage';
+import type { EmailCheckState } from './email-check-state';
 import type { NetworkRun } from './network-run';
+import type { AccessToken } from './oauth';
 
-/** The current or last network check. Local, so the popup can show it after a restart. */
-export const networkRunItem = storage.defineItem<NetworkRun | null>('local:networkRun', {
+/**
+ * The current or last network check. Session storage: in memory, so writes reach the popup
+ * without a disk round trip, and it outlives a stopped service worker (not a browser restart,
+ * after which a result would be too old to show anyway).
+ */
+export const networkRunItem = storage.defineItem<NetworkRun | null>('session:networkRun', {
+  fallback: null,
+});
+
+/**
+ * The current or last email check (utils/email-check-state.ts): phase, provider, deadline, the
+ * test message's token, the evidence. Local, so the wait survives a stopped worker and the
+ * popup shows the verdict later. No address, subject or access token goes in here.
+ */
+export const emailCheckItem = storage.defineItem<EmailCheckState | null>('local:emailCheck', {
+  fallback: null,
+});
+
+/**
+ * The mailbox access token. Session storage only (never local or sync): it survives the
+ * service worker being stopped, not the browser being closed, and content scripts cannot read
+ * it (Chrome's default access level is TRUSTED_CONTEXTS).
+ * https://developer.chrome.com/docs/extensions/reference/api/storage#property-session
+ */
+export const mailboxTokenItem = storage.defineItem<AccessToken | null>('session:mailboxToken', {
   fallback: null,
 });

@@ -1,7 +1,9 @@
+import { setUpEmailCheck } from './email-check';
 import { setUpNetworkCheck } from './network-check';
 
 // Every listener is registered synchronously in main(): a worker woken by an event must
 // have its listeners in place before the first await (https://wxt.dev/guide/essentials/entrypoints.html#background).
 export default defineBackground(() => {
   setUpNetworkCheck();
+  setUpEmailCheck();
 });

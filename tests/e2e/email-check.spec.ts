@@ -1,0 +1,353 @@
+/**
+ * The email check end to end: the built extension in Chromium, signing in to a simulated
+ * Google or Microsoft account (real OAuth code + PKCE), asking Raftr's simulated endpoint for
+ * a test message, which travels over real SMTP with real DKIM, is judged by real SPF / DKIM /
+ * DMARC checks and the customer's policy, and is found (or not) through the Gmail API or
+ * Microsoft Graph emulators. tests/sim/mail/README.md describes the world.
+ *
+ * Popup contract: [data-testid="email-check"][data-state=idle|waiting|done],
+ * [data-testid="email-provider"][data-provider], [data-testid="email-countdown"],
+ * [data-testid="email-placement"][data-placement], [data-testid="email-error"][data-reason],
+ * [data-testid="finding"][data-finding].
+ *
+ * E2E_EXTENSION_DIR=<dir> tests a copy of the build instead of .output/chrome-mv3 (a rebuild
+ * by someone else during the run then cannot swap the extension under the tests).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect, type Locator, type Page, type TestInfo, test } from '@playwright/test';
+import { ENTRIES } from '../../utils/profile';
+import { stopServiceWorker } from '../sim/browser';
+import { createPki, type TestPki } from '../sim/ca';
+import {
+  launchWithMailWorld,
+  type MailLaunch,
+  type MailLaunchOptions,
+  removeStaleExtensionPolicies,
+} from '../sim/mail/launch';
+
+type Provider = 'gmail' | 'microsoft';
+
+const SCREENSHOT_DIR = path.join('test-results', 'screenshots');
+const SENDERS = [...ENTRIES['sender-no-reply'].values, ...ENTRIES['sender-domains'].values];
+const SENDING_IPS = ENTRIES['sending-ips'].values;
+const AUTHENTICATION = ENTRIES['mail-authentication'].values;
+
+let pki: TestPki;
+let current: { launch: MailLaunch; page?: Page; name: string } | undefined;
+
+// Each test launches its own browser and worlds, so they are independent. The managed-policy
+// directory is shared by every e2e run on the machine, and Chromium shows an extension one
+// "3rdparty" policy only: a concurrent run's policy for this extension can hide ours (see
+// competingPolicyFiles). One retry covers that, as in diagnostic-code.spec.ts.
+test.describe.configure({ retries: 1, timeout: 90_000 });
+
+test.beforeAll(() => {
+  // A killed earlier run may have left its policy file behind.
+  removeStaleExtensionPolicies();
+  pki = createPki();
+  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+});
+
+test.afterAll(() => pki?.cleanup());
+
+// biome-ignore lint/correctness/noEmptyPattern: Playwright hooks take the fixtures first; none are needed.
+test.afterEach(async ({}, testInfo) => {
+  const run = current;
+  current = undefined;
+  if (!run) return;
+  try {
+    if (run.page && !run.page.isClosed()) await screenshot(run.page, testInfo, run.name);
+  } finally {
+    await run.launch.close();
+  }
+});
+
+async function screenshot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
+  const file = path.join(SCREENSHOT_DIR, `email-${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  await testInfo.attach(`email-${name}`, { path: file, contentType: 'image/png' });
+}
+
+/** Starts the worlds and opens the popup with the email check idle and configured. */
+async function start(
+  name: string,
+  options: MailLaunchOptions = {},
+): Promise<{ launch: MailLaunch; page: Page; emailCheck: Locator }> {
+  // E2E_EXTENSION_DIR: a snapshot of the build, so a rebuild during the run cannot swap it.
+  const launch = await launchWithMailWorld({
+    pki,
+    extensionDir: process.env.E2E_EXTENSION_DIR,
+    ...options,
+  });
+  current = { launch, name };
+  test
+    .info()
+    .annotations.push({ type: 'policy-wait-ms', description: String(launch.policyWaitMs) });
+  const page = await launch.browser.openPopup();
+  current.page = page;
+  const emailCheck = page.getByTestId('email-check');
+  await expect(emailCheck).toHaveAttribute('data-state', 'idle');
+  return { launch, page, emailCheck };
+}
+
+function providerButton(emailCheck: Locator, provider: Provider): Locator {
+  return emailCheck.locator(`[data-testid="email-provider"][data-provider="${provider}"]`);
+}
+
+async function chooseProvider(emailCheck: Locator, provider: Provider): Promise<void> {
+  const button = providerButton(emailCheck, provider);
+  await expect(button).toBeEnabled();
+  await button.click();
+}
+
+async function findingIds(emailCheck: Locator): Promise<string[]> {
+  return emailCheck
+    .locator('[data-testid="finding"]')
+    .evaluateAll((nodes) => nodes.map((n) => (n as HTMLElement).dataset.finding ?? ''));
+}
+
+function finding(emailCheck: Locator, id: string): Locator {
+  return emailCheck.locator(`[data-testid="finding"][data-finding="${id}"]`);
+}
+
+async function expectEntries(card: Locator, values: readonly string[]): Promise<void> {
+  await expect(card).toBeVisible();
+  for (const value of values) await expect(card).toContainText(value);
+}
+
+/** Waits for the verdict and checks the placement. */
+async function expectPlacement(
+  emailCheck: Locator,
+  placement: string,
+  timeout = 45_000,
+): Promise<void> {
+  await expect(emailCheck).toHaveAttribute('data-state', 'done', { timeout });
+  await expect(emailCheck.getByTestId('email-placement')).toHaveAttribute(
+    'data-placement',
+    placement,
+  );
+}
+
+/** The token of the test message the extension asked Raftr for (the sim saw the request). */
+async function requestedToken(launch: MailLaunch): Promise<string> {
+  await expect.poll(() => launch.world.testMessages.length, { timeout: 20_000 }).toBeGreaterThan(0);
+  return launch.world.testMessages[launch.world.testMessages.length - 1]?.token ?? '';
+}
+
+test('delivered to the inbox: one finding, email-delivered, and the history of the last 30 days', async () => {
+  const { launch, emailCheck } = await start('delivered', { world: { mailbox: 'google' } });
+  await chooseProvider(emailCheck, 'gmail');
+  await expectPlacement(emailCheck, 'inbox');
+  expect(await findingIds(emailCheck)).toEqual(['email-delivered']);
+  // Seeded history: a verification 41 days ago (outside the 30 days), a reset and two digests.
+  await expect(emailCheck.getByTestId('email-history')).toHaveAttribute('data-count', '3');
+  const token = await requestedToken(launch);
+  expect(launch.world.store.byToken(token)?.labels).toContain('INBOX');
+});
+
+test('in spam: Gmail’s SPAM label, with the senders and sending IPs to allow', async () => {
+  const { launch, emailCheck } = await start('in-spam', { world: { mailbox: 'google' } });
+  launch.world.setPolicy('junk');
+  await chooseProvider(emailCheck, 'gmail');
+  await expectPlacement(emailCheck, 'spam');
+  expect(await findingIds(emailCheck)).toContain('email-in-spam');
+  await expectEntries(finding(emailCheck, 'email-in-spam'), [...SENDERS, ...SENDING_IPS]);
+});
+
+test('missing: quarantined before the mailbox (Microsoft 365), concluded when the user stops waiting', async () => {
+  // Quarantine from the start: the seeded history never arrived either.
+  const { launch, page, emailCheck } = await start('missing', {
+    world: { mailbox: 'microsoft', policy: 'quarantine' },
+  });
+  await chooseProvider(emailCheck, 'microsoft');
+  await expect(emailCheck).toHaveAttribute('data-state', 'waiting', { timeout: 30_000 });
+  await expect(emailCheck.getByTestId('email-countdown')).toBeVisible();
+  const token = await requestedToken(launch);
+  expect((await launch.world.waitForOutcome(token, 20_000)).event?.event).toBe('quarantined');
+  // The countdown is 15 minutes; the user may stop it once the message is clearly late.
+  await page.getByTestId('email-stop').click();
+  await expectPlacement(emailCheck, 'missing');
+  expect(await findingIds(emailCheck)).toContain('email-missing');
+  await expectEntries(finding(emailCheck, 'email-missing'), [...SENDING_IPS, ...SENDERS]);
+});
+
+test('authentication failed: SPF, DKIM and DMARC fail for mail from an unlisted IP with a stray key', async () => {
+  const { emailCheck } = await start('auth-failed', {
+    world: {
+      mailbox: 'google',
+      sending: {
+        from: 'unlisted',
+        dkim: 'stray-key',
+        mailFrom: ENTRIES['sender-no-reply'].values[0],
+      },
+    },
+  });
+  await chooseProvider(emailCheck, 'gmail');
+  // raftr.com publishes p=quarantine: Gmail honours it.
+  await expectPlacement(emailCheck, 'spam');
+  expect(await findingIds(emailCheck)).toContain('email-auth-failed');
+  await expectEntries(finding(emailCheck, 'email-auth-failed'), AUTHENTICATION);
+});
+
+test('a gateway in front breaks SPF: Proofpoint relays to Microsoft 365, which sees Proofpoint’s IP', async () => {
+  const { launch, emailCheck } = await start('gateway-breaks-spf', {
+    world: { mailbox: 'microsoft', gateway: 'proofpoint' },
+  });
+  await chooseProvider(emailCheck, 'microsoft');
+  await expectPlacement(emailCheck, 'inbox');
+  expect(await findingIds(emailCheck)).toContain('email-gateway-breaks-spf');
+  const card = finding(emailCheck, 'email-gateway-breaks-spf');
+  await expectEntries(card, AUTHENTICATION);
+  await expect(card).toContainText('Proofpoint');
+  // The extension looked the MX up over DNS-over-HTTPS (the sim's dns.google).
+  expect(launch.world.dns.queries).toContainEqual({ name: 'campus.test', type: 'MX', by: 'doh' });
+  const stored = launch.world.store.byToken(await requestedToken(launch));
+  expect(stored?.headers.find((h) => h.name === 'Authentication-Results')?.value).toMatch(
+    /spf=softfail \(sender IP is 148\.163\.150\.14\)/,
+  );
+});
+
+test('delayed by greylisting: deferred with 451, accepted on retry, arrival 20 minutes after the request', async () => {
+  const { launch, emailCheck } = await start('delayed', {
+    world: {
+      mailbox: 'microsoft',
+      greylistS: 2,
+      greylistReportedDelayS: 20 * 60,
+      senderRetryDelaysMs: [2500, 2500, 2500],
+    },
+  });
+  launch.world.setPolicy('delay');
+  await chooseProvider(emailCheck, 'microsoft');
+  await expectPlacement(emailCheck, 'inbox');
+  expect(await findingIds(emailCheck)).toContain('email-delayed');
+  await expectEntries(finding(emailCheck, 'email-delayed'), SENDING_IPS);
+  const result = await launch.world.testMessages[0]?.delivery;
+  expect(result?.attempts.map((a) => a.code)).toEqual([451, 250]);
+});
+
+test('the user’s Blocked Senders list: junk with SFV:BLK, the fix is the user’s own list', async () => {
+  const { launch, emailCheck } = await start('blocked-sender', { world: { mailbox: 'microsoft' } });
+  launch.world.setPolicy('blocked-sender');
+  await chooseProvider(emailCheck, 'microsoft');
+  await expectPlacement(emailCheck, 'spam');
+  const ids = await findingIds(emailCheck);
+  expect(ids).toContain('email-blocked-sender');
+  expect(ids).not.toContain('email-in-spam');
+  await expectEntries(
+    finding(emailCheck, 'email-blocked-sender'),
+    ENTRIES['sender-no-reply'].values,
+  );
+});
+
+test('an expired token asks the user to sign in again, and signing in again resumes the same wait', async () => {
+  // SendGrid holds the message 12 s, so the wait is still on when the token expires.
+  const { launch, emailCheck } = await start('sign-in-again', {
+    world: { mailbox: 'google', sendDelayMs: 12_000 },
+  });
+  await chooseProvider(emailCheck, 'gmail');
+  await expect(emailCheck.getByTestId('email-countdown')).toBeVisible({ timeout: 30_000 });
+  // Access and refresh tokens dead, and no browser session: a silent sign-in cannot help.
+  launch.world.expireTokens({ sessions: true });
+  await expect(emailCheck.locator('[data-testid="email-error"]')).toHaveAttribute(
+    'data-reason',
+    'sign-in-again',
+    { timeout: 20_000 },
+  );
+  await chooseProvider(emailCheck, 'gmail');
+  await expectPlacement(emailCheck, 'inbox');
+  // The same test message: signing in again continues the wait, it does not ask Raftr again.
+  expect(launch.world.testMessages).toHaveLength(1);
+  expect(launch.world.oauth.authorizations.map((a) => a.outcome)).toEqual(['code', 'code']);
+});
+
+test('429 from the mailbox API: the check backs off for Retry-After and still completes', async () => {
+  // SendGrid holds the message 8 s: the first polls meet the throttling, not the message.
+  const { launch, emailCheck } = await start('throttled', {
+    world: { mailbox: 'google', sendDelayMs: 8_000 },
+  });
+  await chooseProvider(emailCheck, 'gmail');
+  // The countdown shows once the wait proper has begun (sign-in, history and request done):
+  // from here on every mailbox call is a poll.
+  await expect(emailCheck.getByTestId('email-countdown')).toBeVisible({ timeout: 30_000 });
+  const retryAfterS = 4;
+  launch.world.failNext('gmail.list', 2, retryAfterS);
+  await expectPlacement(emailCheck, 'inbox');
+  expect(await findingIds(emailCheck)).toEqual(['email-delivered']);
+  const calls = launch.world.telemetry.calls.filter((c) => c.endpoint === 'gmail.list');
+  const throttled = calls.filter((c) => c.status === 429);
+  expect(throttled).toHaveLength(2);
+  const log = calls
+    .map((c) => `${new Date(c.at).toISOString().slice(17, 23)} ${c.status} ${c.path.slice(0, 90)}`)
+    .join('\n');
+  for (const hit of throttled) {
+    const next = calls.find((c) => c.at > hit.at);
+    expect(next, `a call after the 429:\n${log}`).toBeDefined();
+    expect(
+      (next?.at ?? 0) - hit.at,
+      `gap after a 429 with Retry-After ${retryAfterS}:\n${log}`,
+    ).toBeGreaterThanOrEqual(retryAfterS * 1000 - 250);
+  }
+});
+
+test('the user declines: the permission prompt, then the account’s consent screen', async () => {
+  const { launch, page, emailCheck } = await start('declined', { world: { mailbox: 'microsoft' } });
+  // Headless Chromium cannot answer a real permission prompt (README.md): the one browser API
+  // replaced in these tests is permissions.request, made to answer "Deny" when asked to.
+  await page.evaluate(() => {
+    const g = globalThis as unknown as {
+      chrome: { permissions: Record<string, unknown> };
+      browser?: { permissions?: Record<string, unknown> };
+      __denyPermission?: boolean;
+    };
+    for (const api of [g.chrome.permissions, g.browser?.permissions]) {
+      if (!api) continue;
+      const original = (api.request as (...args: unknown[]) => unknown).bind(api);
+      api.request = (...args: unknown[]) => {
+        if (!g.__denyPermission) return original(...args);
+        const callback = args.find((a) => typeof a === 'function') as
+          | ((granted: boolean) => void)
+          | undefined;
+        if (callback) callback(false);
+        return Promise.resolve(false);
+      };
+    }
+    g.__denyPermission = true;
+  });
+  await chooseProvider(emailCheck, 'microsoft');
+  await expect(emailCheck.locator('[data-testid="email-error"]')).toHaveAttribute(
+    'data-reason',
+    'declined',
+  );
+  expect(launch.world.oauth.authorizations).toHaveLength(0);
+
+  await page.evaluate(() => {
+    (globalThis as unknown as { __denyPermission?: boolean }).__denyPermission = false;
+  });
+  launch.world.setConsent('decline');
+  await chooseProvider(emailCheck, 'microsoft');
+  await expect
+    .poll(() => launch.world.oauth.authorizations.map((a) => a.outcome))
+    .toEqual(['access_denied']);
+  await expect(emailCheck.locator('[data-testid="email-error"]')).toHaveAttribute(
+    'data-reason',
+    'declined',
+  );
+  expect(launch.world.testMessages).toHaveLength(0);
+});
+
+test('the service worker stopped while waiting: the wait resumes and still ends done', async () => {
+  const { launch, page, emailCheck } = await start('worker-stopped', {
+    world: { mailbox: 'google', sendDelayMs: 8_000 },
+  });
+  await chooseProvider(emailCheck, 'gmail');
+  await expect(emailCheck.getByTestId('email-countdown')).toBeVisible({ timeout: 30_000 });
+  const stop = await stopServiceWorker(page, launch.browser.extensionId);
+  try {
+    expect(stop.stopped, `worker statuses: ${stop.statuses.join(' → ')}`).toBe(true);
+    await expectPlacement(emailCheck, 'inbox', 50_000);
+    expect(await findingIds(emailCheck)).toEqual(['email-delivered']);
+  } finally {
+    await stop.detach();
+  }
+});

@@ -1,0 +1,572 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import {
+  EMAIL_ALARM_PERIOD_MINUTES,
+  EMAIL_ALARM_TOLERANCE_MS,
+  EMAIL_BACKOFF_MAX_MS,
+  EMAIL_FAST_POLL_MS,
+  EMAIL_MAX_POLL_FAILURES,
+  EMAIL_SIGN_IN_TIMEOUT_MS,
+  EMAIL_SLOW_POLL_MS,
+  EMAIL_WAIT_MS,
+  type EmailCheckState,
+  emailBackoffDelay,
+  emailCheckDeclined,
+  emailCheckFailed,
+  emailCheckResumed,
+  emailCheckStarted,
+  emailHistoryCounts,
+  emailPlacementReported,
+  emailPollApplied,
+  emailRemainingMs,
+  emailSignedIn,
+  emailSignInTimedOut,
+  emailUiStateOf,
+  emailVerdictEvidence,
+  emailWaitStarted,
+  emailWaitStopped,
+  isEmailPollDue,
+  type PollOutcome,
+  type Preparation,
+  pollMailbox,
+  readEmailHistory,
+} from '../../utils/email-check-state';
+import { parseHeaderBlock } from '../../utils/email-headers';
+import type {
+  ApiFailure,
+  ApiResult,
+  MailboxClient,
+  MailboxMessage,
+  MessageRef,
+} from '../../utils/mailbox';
+
+const T0 = Date.parse('2026-03-03T17:00:00Z');
+const fields = (name: string) =>
+  parseHeaderBlock(readFileSync(new URL(`./fixtures/headers/${name}`, import.meta.url), 'utf8'))
+    .fields;
+const GMAIL_INBOX_HEADERS = fields('raftr-gmail-inbox.txt');
+const M365_JUNK_HEADERS = fields('raftr-m365-junk.txt');
+
+const PREP: Preparation = {
+  history: { listed: 0, items: [] },
+  seenIds: ['old1'],
+  cache: {},
+  mxSystem: 'unknown',
+  ticket: { token: 'AB12cd34EF', sentAt: T0 + 1000 },
+  testMessageProblem: null,
+  calls: 3,
+};
+
+function waiting(
+  provider: 'gmail' | 'microsoft' = 'gmail',
+  prep: Preparation = PREP,
+): EmailCheckState {
+  const started = emailCheckStarted(null, 'c1', provider, T0, true);
+  return emailWaitStarted(emailSignedIn(started), prep, T0 + 1000);
+}
+
+const gmailMessage = (labelIds: string[], headers = GMAIL_INBOX_HEADERS): MailboxMessage => ({
+  id: 'new1',
+  location: { provider: 'gmail', labelIds },
+  receivedAt: T0 + 5000,
+  headers: [...headers, { name: 'X-Raftr-Access-Check', value: 'AB12cd34EF' }],
+  subject: '[Raftr check AB12cd34EF] Raftr Access Check',
+  from: 'no-reply@raftr.com',
+});
+
+const failure = (
+  kind: ApiFailure['kind'],
+  retryAfterMs: number | null = null,
+  status = 0,
+): ApiFailure => ({
+  kind,
+  status,
+  retryAfterMs,
+  code: '',
+  message: '',
+});
+
+describe('starting', () => {
+  it('goes straight to no-client-id without a configured client', () => {
+    const state = emailCheckStarted(null, 'c1', 'microsoft', T0, false);
+    expect(state).toMatchObject({
+      phase: 'error',
+      provider: 'microsoft',
+      error: { reason: 'no-client-id' },
+    });
+    expect(emailUiStateOf(state)).toBe('idle');
+  });
+
+  it('signs in, prepares, then waits 15 minutes for the test message', () => {
+    const started = emailCheckStarted(null, 'c1', 'gmail', T0, true);
+    expect(started.phase).toBe('authorizing');
+    expect(emailUiStateOf(started)).toBe('waiting');
+    const state = waiting();
+    expect(state).toMatchObject({
+      phase: 'waiting',
+      mode: 'test-message',
+      token: 'AB12cd34EF',
+      sentAt: T0 + 1000,
+      deadline: T0 + 1000 + EMAIL_WAIT_MS,
+      nextPollAt: T0 + 1000,
+      seenIds: ['old1'],
+      stats: { apiCalls: 3, polls: 0 },
+    });
+    expect(emailRemainingMs(state, T0 + 61_000)).toBe(EMAIL_WAIT_MS - 60_000);
+    expect(isEmailPollDue(state, T0 + 1000)).toBe(true);
+  });
+
+  it('waits for a password reset email when no test message could be requested', () => {
+    const state = waiting('gmail', {
+      ...PREP,
+      ticket: null,
+      testMessageProblem: 'unavailable 503',
+    });
+    expect(state).toMatchObject({
+      mode: 'reset-email',
+      token: null,
+      testMessageProblem: 'unavailable 503',
+    });
+  });
+
+  it('records the user declining, and resumes an expired sign-in without a new message', () => {
+    expect(emailCheckDeclined(null, 'c2', 'gmail', T0)).toMatchObject({
+      phase: 'error',
+      error: { reason: 'declined' },
+    });
+    const expired = emailCheckFailed(waiting(), { reason: 'sign-in-again' });
+    expect(expired).toMatchObject({ phase: 'error', nextPollAt: null });
+    const again = emailCheckStarted(expired, 'c3', 'gmail', T0 + 60_000, true);
+    expect(again).toMatchObject({
+      id: 'c1',
+      phase: 'authorizing',
+      token: 'AB12cd34EF',
+      error: null,
+    });
+    const resumed = emailWaitStarted(emailSignedIn(again), { ...PREP, ticket: null }, T0 + 90_000);
+    expect(resumed).toMatchObject({
+      phase: 'waiting',
+      mode: 'test-message',
+      token: 'AB12cd34EF',
+      deadline: T0 + 1000 + EMAIL_WAIT_MS,
+      nextPollAt: T0 + 90_000,
+    });
+    // Another provider, another error, or a passed deadline: a fresh check.
+    expect(emailCheckStarted(expired, 'c4', 'microsoft', T0, true).id).toBe('c4');
+    const apiError = emailCheckFailed(waiting(), { reason: 'api-error' });
+    expect(emailCheckStarted(apiError, 'c5', 'gmail', T0, true).id).toBe('c5');
+    expect(
+      emailCheckStarted(expired, 'c6', 'gmail', T0 + EMAIL_WAIT_MS + 2000, true),
+    ).toMatchObject({
+      id: 'c6',
+      token: null,
+    });
+  });
+});
+
+describe('polling', () => {
+  const nothing = (calls = 1): PollOutcome => ({ kind: 'nothing', seenIds: [], calls });
+
+  it('polls every 2 s with a popup open, at the alarm period without', () => {
+    expect(EMAIL_SLOW_POLL_MS).toBe(EMAIL_ALARM_PERIOD_MINUTES * 60_000);
+    const now = T0 + 3000;
+    expect(emailPollApplied(waiting(), nothing(), now, true).nextPollAt).toBe(
+      now + EMAIL_FAST_POLL_MS,
+    );
+    // Due a little before the next alarm, so that an early alarm is not skipped.
+    const slow = emailPollApplied(waiting(), nothing(), now, false);
+    expect(slow.nextPollAt).toBe(now + EMAIL_SLOW_POLL_MS - EMAIL_ALARM_TOLERANCE_MS);
+    expect(isEmailPollDue(slow, now + EMAIL_SLOW_POLL_MS - 1000)).toBe(true);
+  });
+
+  it('ends with the placement when the message is found (Gmail SPAM label → spam)', () => {
+    const outcome: PollOutcome = {
+      kind: 'found',
+      message: gmailMessage(['SPAM']),
+      seenIds: ['new1'],
+      calls: 2,
+    };
+    const done = emailPollApplied(waiting(), outcome, T0 + 6000, true);
+    expect(done.phase).toBe('done');
+    expect(emailUiStateOf(done)).toBe('done');
+    expect(done.verdict).toMatchObject({
+      basis: 'arrived',
+      arrivedAt: T0 + 5000,
+      sentAt: T0 + 1000,
+      evidence: {
+        placement: 'spam',
+        source: 'mailbox',
+        mailbox: 'google-workspace',
+        spf: 'pass',
+        delay: 'under-1m',
+      },
+    });
+    expect(done.stats).toMatchObject({ polls: 1, apiCalls: 5, lastPollCalls: 2, maxPollCalls: 2 });
+    expect(emailVerdictEvidence(done)).toEqual({ evidence: done.verdict?.evidence, at: T0 + 6000 });
+  });
+
+  it('reads the Microsoft folder and the Focused tab', () => {
+    const message: MailboxMessage = {
+      ...gmailMessage([], M365_JUNK_HEADERS),
+      location: { provider: 'microsoft', folder: 'inbox', inferenceClassification: 'other' },
+    };
+    const done = emailPollApplied(
+      waiting('microsoft'),
+      { kind: 'found', message, seenIds: [], calls: 2 },
+      T0 + 6000,
+      false,
+    );
+    expect(done.verdict).toMatchObject({
+      tab: 'other',
+      evidence: { placement: 'inbox', mailbox: 'microsoft-365' },
+    });
+  });
+
+  it('ends as missing at the deadline, keeping the history', () => {
+    const history = { listed: 1, items: [] };
+    const state = waiting('gmail', { ...PREP, history });
+    const deadline = state.deadline as number;
+    expect(emailPollApplied(state, nothing(), deadline - 1, false).phase).toBe('waiting');
+    const done = emailPollApplied(state, nothing(), deadline, false);
+    expect(done).toMatchObject({
+      phase: 'done',
+      history,
+      verdict: {
+        basis: 'deadline',
+        evidence: { placement: 'missing', mailbox: 'google-workspace' },
+      },
+    });
+  });
+
+  it('backs off on throttling, at least as long as Retry-After says', () => {
+    const now = T0 + 3000;
+    const once = emailPollApplied(
+      waiting(),
+      { kind: 'failed', failure: failure('throttled', 45_000, 429), seenIds: [], calls: 1 },
+      now,
+      true,
+    );
+    expect(once).toMatchObject({ phase: 'waiting', failures: 1, nextPollAt: now + 45_000 });
+    expect(isEmailPollDue(once, now + 44_999)).toBe(false);
+    const twice = emailPollApplied(
+      once,
+      { kind: 'failed', failure: failure('unavailable', null, 503), seenIds: [], calls: 1 },
+      now,
+      true,
+    );
+    expect(twice.nextPollAt).toBe(now + 10_000);
+    expect(emailBackoffDelay(1, null)).toBe(5_000);
+    expect(emailBackoffDelay(20, null)).toBe(EMAIL_BACKOFF_MAX_MS);
+    expect(emailBackoffDelay(1, 600_000)).toBe(600_000);
+    // A success resets the count.
+    expect(emailPollApplied(twice, nothing(), now, true).failures).toBe(0);
+  });
+
+  it('gives up after repeated failures, and at once on 403', () => {
+    let state = waiting();
+    for (let i = 0; i < EMAIL_MAX_POLL_FAILURES; i++) {
+      state = emailPollApplied(
+        state,
+        { kind: 'failed', failure: failure('network'), seenIds: [], calls: 1 },
+        T0 + 2000,
+        true,
+      );
+    }
+    expect(state).toMatchObject({ phase: 'error', error: { reason: 'api-error' } });
+    const forbidden = emailPollApplied(
+      waiting(),
+      { kind: 'failed', failure: failure('forbidden', null, 403), seenIds: [], calls: 1 },
+      T0 + 2000,
+      true,
+    );
+    expect(forbidden).toMatchObject({
+      phase: 'error',
+      error: { reason: 'api-error', detail: 'forbidden 403' },
+    });
+  });
+
+  it('asks to sign in again when the token expired (401)', () => {
+    const state = emailPollApplied(
+      waiting(),
+      { kind: 'failed', failure: failure('unauthorized', null, 401), seenIds: [], calls: 1 },
+      T0 + 2000,
+      true,
+    );
+    expect(state).toMatchObject({ phase: 'error', error: { reason: 'sign-in-again' } });
+    expect(emailUiStateOf(state)).toBe('idle');
+  });
+
+  it('ignores poll results for a check that is no longer waiting', () => {
+    const done = emailWaitStopped(waiting(), T0 + 2000);
+    expect(emailPollApplied(done, nothing(), T0 + 3000, true)).toBe(done);
+  });
+});
+
+describe('stopping, manual answers, restarts', () => {
+  it('stops with the newest message of the last 30 days, or missing without one', () => {
+    const evidence = emailPollApplied(
+      waiting(),
+      { kind: 'found', message: gmailMessage(['INBOX']), seenIds: [], calls: 1 },
+      T0,
+      true,
+    ).verdict?.evidence;
+    const history = {
+      listed: 2,
+      items: [
+        {
+          kind: 'verification' as const,
+          placement: 'inbox' as const,
+          tab: null,
+          receivedAt: T0 - 86_400_000,
+          evidence: evidence as never,
+        },
+      ],
+    };
+    expect(
+      emailWaitStopped(waiting('gmail', { ...PREP, history }), T0 + 5000).verdict,
+    ).toMatchObject({
+      basis: 'stopped',
+      arrivedAt: T0 - 86_400_000,
+      evidence: { placement: 'inbox' },
+    });
+    expect(emailWaitStopped(waiting(), T0 + 5000).verdict).toMatchObject({
+      basis: 'stopped',
+      evidence: { placement: 'missing' },
+    });
+  });
+
+  it('takes where the user found it as user-reported evidence', () => {
+    const state = emailPlacementReported(null, 'm1', 'spam', T0);
+    expect(state).toMatchObject({
+      phase: 'done',
+      provider: null,
+      verdict: { basis: 'user-reported', evidence: { placement: 'spam', source: 'user-reported' } },
+    });
+    const declined = emailCheckDeclined(null, 'c', 'microsoft', T0);
+    expect(emailPlacementReported(declined, 'm2', 'missing', T0).verdict?.evidence).toMatchObject({
+      mailbox: 'microsoft-365',
+      placement: 'missing',
+    });
+  });
+
+  it('resumes a wait after the worker was stopped, if the session still has the token', () => {
+    const state = { ...waiting(), nextPollAt: null };
+    expect(emailCheckResumed(state, true, T0 + 9000)).toMatchObject({
+      phase: 'waiting',
+      resumes: 1,
+      nextPollAt: T0 + 9000,
+    });
+    expect(emailCheckResumed(waiting(), false, T0)).toMatchObject({
+      phase: 'error',
+      error: { reason: 'sign-in-again' },
+    });
+    const signingIn = emailCheckStarted(null, 'c', 'gmail', T0, true);
+    expect(emailCheckResumed(signingIn, true, T0)).toMatchObject({
+      error: { reason: 'sign-in-again' },
+    });
+    const preparing = emailSignedIn(signingIn);
+    expect(emailCheckResumed(preparing, true, T0)).toMatchObject({
+      phase: 'preparing',
+      resumes: 1,
+    });
+    const done = emailWaitStopped(waiting(), T0);
+    expect(emailCheckResumed(done, false, T0)).toBe(done);
+  });
+
+  it('gives up a sign-in window left open too long', () => {
+    const signingIn = emailCheckStarted(null, 'c', 'gmail', T0, true);
+    expect(emailSignInTimedOut(signingIn, T0 + EMAIL_SIGN_IN_TIMEOUT_MS)).toBe(false);
+    expect(emailSignInTimedOut(signingIn, T0 + EMAIL_SIGN_IN_TIMEOUT_MS + 1)).toBe(true);
+  });
+});
+
+/** An in-memory mailbox: refs to list, messages to get, failures to inject; counts calls. */
+function fakeMailbox(
+  refs: MessageRef[],
+  messages: Record<string, MailboxMessage>,
+  failures: { list?: ApiFailure; get?: Record<string, ApiFailure> } = {},
+): MailboxClient & { gets: string[] } {
+  let calls = 0;
+  const gets: string[] = [];
+  const list = async (): Promise<ApiResult<MessageRef[]>> => {
+    calls += 1;
+    return failures.list ? { ok: false, failure: failures.list } : { ok: true, value: refs };
+  };
+  return {
+    provider: 'gmail',
+    cache: {},
+    gets,
+    get calls() {
+      return calls;
+    },
+    address: async () => ({ ok: true, value: 'a@b.edu' }),
+    prepare: async () => ({ ok: true, value: undefined }),
+    listRaftrMail: list,
+    listNewVerificationMail: list,
+    async getMessage(ref) {
+      calls += 1;
+      gets.push(ref.id);
+      const failed = failures.get?.[ref.id];
+      if (failed) return { ok: false, failure: failed };
+      const message = messages[ref.id];
+      return message
+        ? { ok: true, value: message }
+        : { ok: false, failure: failure('not-found', null, 404) };
+    },
+  };
+}
+
+describe('one poll', () => {
+  it('costs one call when nothing is new', async () => {
+    const client = fakeMailbox([{ id: 'old1' }], {});
+    expect(await pollMailbox(client, waiting())).toEqual({
+      kind: 'nothing',
+      seenIds: [],
+      calls: 1,
+    });
+  });
+
+  it('fetches each new message once and recognises the test message by its token', async () => {
+    const other = {
+      ...gmailMessage(['INBOX']),
+      id: 'new0',
+      headers: GMAIL_INBOX_HEADERS,
+      subject: 'Verify your email',
+    };
+    const client = fakeMailbox([{ id: 'new1' }, { id: 'new0' }, { id: 'old1' }], {
+      new1: gmailMessage(['INBOX']),
+      new0: other,
+    });
+    const outcome = await pollMailbox(client, waiting());
+    expect(outcome).toMatchObject({
+      kind: 'found',
+      calls: 2,
+      seenIds: ['new1'],
+      message: { id: 'new1' },
+    });
+
+    const noToken = fakeMailbox([{ id: 'new0' }], { new0: other });
+    const second = await pollMailbox(noToken, waiting());
+    expect(second).toEqual({ kind: 'nothing', seenIds: ['new0'], calls: 2 });
+    // Next time that id is known: one call again.
+    const after = emailPollApplied(waiting(), second, T0 + 3000, true);
+    expect((await pollMailbox(fakeMailbox([{ id: 'new0' }], {}), after)).calls).toBe(1);
+  });
+
+  it('skips messages whose listed subject lacks the token without fetching them (Graph)', async () => {
+    const client = fakeMailbox(
+      [
+        { id: 'g1', subject: 'Verify your email' },
+        { id: 'g2', subject: '[Raftr check AB12cd34EF] x' },
+      ],
+      {
+        g2: gmailMessage(['INBOX']),
+      },
+    );
+    const outcome = await pollMailbox(client, waiting('microsoft'));
+    expect(outcome).toMatchObject({ kind: 'found', calls: 2, seenIds: ['g1', 'g2'] });
+    expect(client.gets).toEqual(['g2']);
+  });
+
+  it('takes any new no-reply message since the start as the reset email', async () => {
+    const state = waiting('gmail', { ...PREP, ticket: null });
+    const reset = {
+      ...gmailMessage(['INBOX']),
+      headers: GMAIL_INBOX_HEADERS,
+      subject: 'Reset your password',
+    };
+    const old = { ...reset, id: 'yesterday', receivedAt: T0 - 86_400_000 };
+    const client = fakeMailbox([{ id: 'new1' }, { id: 'yesterday' }], {
+      new1: reset,
+      yesterday: old,
+    });
+    expect(await pollMailbox(client, state)).toMatchObject({
+      kind: 'found',
+      message: { id: 'new1' },
+    });
+    const onlyOld = fakeMailbox([{ id: 'yesterday' }], { yesterday: old });
+    expect(await pollMailbox(onlyOld, state)).toEqual({
+      kind: 'nothing',
+      seenIds: ['yesterday'],
+      calls: 2,
+    });
+  });
+
+  it('fetches at most three new messages per poll', async () => {
+    const refs = ['a', 'b', 'c', 'd', 'e'].map((id) => ({ id }));
+    const others = Object.fromEntries(
+      refs.map(({ id }) => [id, { ...gmailMessage(['INBOX']), id, headers: [], subject: 'x' }]),
+    );
+    const client = fakeMailbox(refs, others);
+    expect(await pollMailbox(client, waiting())).toEqual({
+      kind: 'nothing',
+      seenIds: ['a', 'b', 'c'],
+      calls: 4,
+    });
+  });
+
+  it('reports a failed list or get, and passes over a message deleted meanwhile', async () => {
+    const throttled = failure('throttled', 5000, 429);
+    expect(await pollMailbox(fakeMailbox([], {}, { list: throttled }), waiting())).toEqual({
+      kind: 'failed',
+      failure: throttled,
+      seenIds: [],
+      calls: 1,
+    });
+    const down = failure('unavailable', null, 503);
+    const client = fakeMailbox([{ id: 'gone' }, { id: 'new1' }], {}, { get: { new1: down } });
+    expect(await pollMailbox(client, waiting())).toEqual({
+      kind: 'failed',
+      failure: down,
+      seenIds: ['gone'],
+      calls: 3,
+    });
+  });
+});
+
+describe('the last 30 days', () => {
+  it('analyses the newest messages and marks every listed one as seen', async () => {
+    const inbox = {
+      ...gmailMessage(['INBOX', 'CATEGORY_UPDATES']),
+      id: 'h1',
+      headers: GMAIL_INBOX_HEADERS,
+      subject: 'Verify your email',
+      receivedAt: T0 - 1000,
+    };
+    const spam = {
+      ...inbox,
+      id: 'h2',
+      location: { provider: 'gmail' as const, labelIds: ['SPAM'] },
+      from: 'news@digest.raftr.com',
+      receivedAt: T0 - 2000,
+    };
+    const client = fakeMailbox([{ id: 'h2' }, { id: 'h1' }, { id: 'gone' }], {
+      h1: inbox,
+      h2: spam,
+    });
+    const result = await readEmailHistory(client, { provider: 'gmail', mxSystem: 'unknown' });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.value.seenIds).toEqual(['h2', 'h1', 'gone']);
+    expect(result.value.history.listed).toBe(3);
+    expect(result.value.history.items.map((i) => [i.kind, i.placement, i.tab])).toEqual([
+      ['verification', 'inbox', 'updates'],
+      ['digest', 'spam', null],
+    ]);
+    expect(emailHistoryCounts(result.value.history)).toEqual({ inbox: 1, spam: 1 });
+    expect(client.calls).toBe(4);
+  });
+
+  it('passes an expired token on', async () => {
+    const expired = failure('unauthorized', null, 401);
+    expect(
+      await readEmailHistory(fakeMailbox([], {}, { list: expired }), {
+        provider: 'gmail',
+        mxSystem: 'unknown',
+      }),
+    ).toEqual({
+      ok: false,
+      failure: expired,
+    });
+  });
+});

@@ -1,0 +1,180 @@
+/**
+ * The Gmail API adapter (scope gmail.readonly). Pure: HTTP is injected.
+ *
+ * - List: `users/me/messages?q=…&includeSpamTrash=true` searches the whole mailbox, spam and
+ *   trash included; it gives ids only (newest first).
+ *   https://developers.google.com/workspace/gmail/api/reference/rest/v1/users.messages/list
+ * - Get: `format=metadata` with `metadataHeaders`: labels, internalDate (when Google accepted
+ *   the message) and only the headers the analysis reads, never the body.
+ *   https://developers.google.com/workspace/gmail/api/reference/rest/v1/users.messages/get
+ * - Quota: 15,000 units per user per minute; list and get cost 5 units each, so even the
+ *   history (1 list + 10 gets) is far below it. https://developers.google.com/gmail/api/reference/quota
+ */
+import { normalizeHeaderFields } from './email-headers';
+import {
+  type ApiResult,
+  badResponse,
+  callApi,
+  type Http,
+  isRecord,
+  type MailboxClient,
+  type MailboxMessage,
+  type MessageRef,
+  TEST_MESSAGE_HEADER,
+  verificationSender,
+} from './mailbox';
+import { ENTRIES, RAFTR_DOMAIN } from './profile';
+
+export const GMAIL_API = 'https://gmail.googleapis.com/gmail/v1/users/me';
+
+/** The headers the analysis reads (utils/email-headers.ts); nothing else is fetched. */
+export const GMAIL_METADATA_HEADERS = [
+  'From',
+  'Subject',
+  'Date',
+  'Message-ID',
+  'Return-Path',
+  'Authentication-Results',
+  'ARC-Authentication-Results',
+  'Received',
+  'Received-SPF',
+  'X-SG-EID',
+  TEST_MESSAGE_HEADER,
+  'X-Forefront-Antispam-Report',
+  'X-Microsoft-Antispam',
+  'X-Microsoft-Antispam-Mailbox-Delivery',
+] as const;
+
+/**
+ * Gmail search (https://support.google.com/mail/answer/7190): every Raftr sender of the
+ * profile — the verification address, the digest domain and raftr.com itself.
+ */
+export function gmailRaftrQuery(days: number): string {
+  const senders = [
+    ...ENTRIES['sender-no-reply'].values,
+    ...ENTRIES['sender-domains'].values.filter((d) => d !== RAFTR_DOMAIN),
+    RAFTR_DOMAIN,
+  ];
+  return `from:(${[...new Set(senders)].join(' OR ')}) newer_than:${days}d`;
+}
+
+/**
+ * The poll's query: the verification sender, the last day. Gmail's search has day
+ * resolution only, so the exact "since" is applied to internalDate afterwards; the test
+ * message is then recognised by its header, so the query does not depend on full-text search.
+ */
+export function gmailVerificationQuery(): string {
+  return `from:${verificationSender()} newer_than:1d`;
+}
+
+export function gmailListUrl(query: string, maxResults: number): string {
+  const url = new URL(`${GMAIL_API}/messages`);
+  url.searchParams.set('q', query);
+  url.searchParams.set('includeSpamTrash', 'true');
+  url.searchParams.set('maxResults', String(maxResults));
+  return url.href;
+}
+
+export function gmailMessageUrl(id: string): string {
+  const url = new URL(`${GMAIL_API}/messages/${encodeURIComponent(id)}`);
+  url.searchParams.set('format', 'metadata');
+  for (const name of GMAIL_METADATA_HEADERS) url.searchParams.append('metadataHeaders', name);
+  return url.href;
+}
+
+export const GMAIL_PROFILE_URL = `${GMAIL_API}/profile`;
+
+/** `{messages:[{id,threadId}], nextPageToken, resultSizeEstimate}`; no `messages` = none. */
+export function parseGmailList(json: unknown, status = 200): ApiResult<MessageRef[]> {
+  if (!isRecord(json)) return { ok: false, failure: badResponse(status, 'list: not an object') };
+  if (json.messages === undefined) return { ok: true, value: [] };
+  if (!Array.isArray(json.messages)) {
+    return { ok: false, failure: badResponse(status, 'list: messages is not an array') };
+  }
+  const refs: MessageRef[] = [];
+  for (const item of json.messages) {
+    if (isRecord(item) && typeof item.id === 'string' && item.id) refs.push({ id: item.id });
+  }
+  return { ok: true, value: refs };
+}
+
+function addressOf(from: string | null): string | null {
+  if (!from) return null;
+  const angle = /<([^<>]+)>/.exec(from)?.[1] ?? from;
+  const address = angle.trim().toLowerCase();
+  return address.includes('@') ? address : null;
+}
+
+/** `{id, labelIds, internalDate, payload:{headers:[{name,value}]}}` → a message. */
+export function parseGmailMessage(json: unknown, status = 200): ApiResult<MailboxMessage> {
+  if (!isRecord(json) || typeof json.id !== 'string') {
+    return { ok: false, failure: badResponse(status, 'message: no id') };
+  }
+  const labelIds = Array.isArray(json.labelIds)
+    ? json.labelIds.filter((l): l is string => typeof l === 'string')
+    : [];
+  const internal =
+    typeof json.internalDate === 'string' || typeof json.internalDate === 'number'
+      ? Number(json.internalDate)
+      : Number.NaN;
+  const payload = isRecord(json.payload) ? json.payload : {};
+  const headers = normalizeHeaderFields(payload.headers ?? []);
+  const header = (name: string) =>
+    headers.find((h) => h.name.toLowerCase() === name.toLowerCase())?.value ?? null;
+  return {
+    ok: true,
+    value: {
+      id: json.id,
+      location: { provider: 'gmail', labelIds },
+      receivedAt: Number.isFinite(internal) && internal > 0 ? internal : null,
+      headers,
+      subject: header('Subject'),
+      from: addressOf(header('From')),
+    },
+  };
+}
+
+/** `{emailAddress, messagesTotal, threadsTotal, historyId}` → the address. */
+export function parseGmailProfile(json: unknown, status = 200): ApiResult<string> {
+  if (isRecord(json) && typeof json.emailAddress === 'string' && json.emailAddress.includes('@')) {
+    return { ok: true, value: json.emailAddress };
+  }
+  return { ok: false, failure: badResponse(status, 'profile: no emailAddress') };
+}
+
+/**
+ * The Gmail tab of an inbox message (Primary, Promotions, Updates…), from its CATEGORY_*
+ * label; null outside the inbox or without tabs.
+ */
+export function gmailTab(labelIds: readonly string[]): string | null {
+  if (!labelIds.includes('INBOX')) return null;
+  const category = labelIds.find((l) => l.startsWith('CATEGORY_'));
+  return category ? category.slice('CATEGORY_'.length).toLowerCase() : null;
+}
+
+export function createGmailMailbox(
+  http: Http,
+  accessToken: string,
+  now: () => number,
+): MailboxClient {
+  const counter = { calls: 0 };
+  const request = {
+    headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
+  };
+  const get = <T>(url: string, read: (json: unknown, status: number) => ApiResult<T>) =>
+    callApi(http, counter, url, request, now, read);
+  const list = (query: string, max: number) => get(gmailListUrl(query, max), parseGmailList);
+  return {
+    provider: 'gmail',
+    cache: {},
+    get calls() {
+      return counter.calls;
+    },
+    address: () => get(GMAIL_PROFILE_URL, parseGmailProfile),
+    prepare: async () => ({ ok: true, value: undefined }),
+    listRaftrMail: (days, max) => list(gmailRaftrQuery(days), max),
+    // Day resolution only: the poll compares internalDate with `since` itself.
+    listNewVerificationMail: (_sinceMs, max) => list(gmailVerificationQuery(), max),
+    getMessage: (ref) => get(gmailMessageUrl(ref.id), parseGmailMessage),
+  };
+}

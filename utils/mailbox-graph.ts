@@ -1,0 +1,195 @@
+/**
+ * The Microsoft Graph adapter (scope Mail.Read). Pure: HTTP is injected.
+ *
+ * - `/me/messages` covers the whole mailbox, Junk Email and Deleted Items included. Every
+ *   `$orderby` property must also come first in `$filter`, else Graph answers
+ *   `InefficientFilter`. https://learn.microsoft.com/graph/api/user-list-messages
+ * - The folder: `parentFolderId` compared with the ids of the well-known folders (the names
+ *   work in every mailbox language), fetched once per check and kept.
+ *   https://learn.microsoft.com/graph/api/resources/mailfolder
+ * - Headers: `$select=internetMessageHeaders` on one message.
+ * - Throttling: 10,000 requests per 10 minutes per mailbox, 4 concurrent; 429 + Retry-After.
+ *   https://learn.microsoft.com/graph/throttling-limits#outlook-service-limits
+ * - High-confidence spam may be quarantined: it never reaches the mailbox and Graph cannot
+ *   see it ("missing" then means "ask IT to look in the quarantine").
+ */
+import { normalizeHeaderFields } from './email-headers';
+import {
+  type ApiResult,
+  badResponse,
+  callApi,
+  type Http,
+  isRecord,
+  type MailboxCache,
+  type MailboxClient,
+  type MailboxMessage,
+  type MessageRef,
+  verificationSender,
+} from './mailbox';
+
+export const GRAPH_API = 'https://graph.microsoft.com/v1.0';
+
+/** The folders a placement is read from; any other folder means a rule or the user moved it. */
+export const GRAPH_WELL_KNOWN_FOLDERS = ['inbox', 'junkemail', 'deleteditems', 'archive'] as const;
+
+const LIST_FIELDS = 'id,subject,from,receivedDateTime,parentFolderId,inferenceClassification';
+
+/** "2026-03-02T10:00:00Z": OData DateTimeOffset literal, no quotes, no milliseconds. */
+export function graphDateTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/**
+ * OData query strings are built by hand: URLSearchParams writes spaces as "+", which OData
+ * does not read as a space in every position; encodeURIComponent writes %20 and keeps `'`.
+ */
+function query(params: Record<string, string>): string {
+  return Object.entries(params)
+    .map(([key, value]) => `${key}=${encodeURIComponent(value)}`)
+    .join('&');
+}
+
+/** Messages from `sender` received since `sinceMs`, newest first. */
+export function graphListUrl(sender: string, sinceMs: number, top: number): string {
+  const address = sender.replace(/'/g, "''");
+  return `${GRAPH_API}/me/messages?${query({
+    $filter: `receivedDateTime ge ${graphDateTime(sinceMs)} and from/emailAddress/address eq '${address}'`,
+    $orderby: 'receivedDateTime desc',
+    $select: LIST_FIELDS,
+    $top: String(top),
+  })}`;
+}
+
+export function graphFolderUrl(wellKnownName: string): string {
+  return `${GRAPH_API}/me/mailFolders/${wellKnownName}?${query({ $select: 'id' })}`;
+}
+
+export function graphHeadersUrl(id: string): string {
+  return `${GRAPH_API}/me/messages/${encodeURIComponent(id)}?${query({
+    $select: 'internetMessageHeaders',
+  })}`;
+}
+
+export const GRAPH_ME_URL = `${GRAPH_API}/me?${query({ $select: 'mail,userPrincipalName' })}`;
+
+function time(value: unknown): number | null {
+  if (typeof value !== 'string') return null;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+/** `{value:[{id,subject,from:{emailAddress:{address}},receivedDateTime,parentFolderId,…}]}`. */
+export function parseGraphList(json: unknown, status = 200): ApiResult<MessageRef[]> {
+  if (!isRecord(json) || !Array.isArray(json.value)) {
+    return { ok: false, failure: badResponse(status, 'list: no value array') };
+  }
+  const refs: MessageRef[] = [];
+  for (const item of json.value) {
+    if (!isRecord(item) || typeof item.id !== 'string' || !item.id) continue;
+    const from =
+      isRecord(item.from) && isRecord(item.from.emailAddress)
+        ? item.from.emailAddress.address
+        : null;
+    refs.push({
+      id: item.id,
+      subject: typeof item.subject === 'string' ? item.subject : null,
+      receivedAt: time(item.receivedDateTime),
+      from: typeof from === 'string' ? from.toLowerCase() : null,
+      folderId: typeof item.parentFolderId === 'string' ? item.parentFolderId : null,
+      inferenceClassification:
+        typeof item.inferenceClassification === 'string' ? item.inferenceClassification : null,
+    });
+  }
+  return { ok: true, value: refs };
+}
+
+/** `{id, displayName, …}` → the id. */
+export function parseGraphFolder(json: unknown, status = 200): ApiResult<string> {
+  if (isRecord(json) && typeof json.id === 'string' && json.id) return { ok: true, value: json.id };
+  return { ok: false, failure: badResponse(status, 'folder: no id') };
+}
+
+/** `{internetMessageHeaders:[{name,value}]}`; a message without any (drafts) gives []. */
+export function parseGraphHeaders(json: unknown, status = 200) {
+  if (!isRecord(json))
+    return { ok: false as const, failure: badResponse(status, 'headers: not an object') };
+  return { ok: true as const, value: normalizeHeaderFields(json.internetMessageHeaders ?? []) };
+}
+
+/** `{mail, userPrincipalName}`: `mail` is the address; accounts without one use the UPN. */
+export function parseGraphMe(json: unknown, status = 200): ApiResult<string> {
+  if (isRecord(json)) {
+    for (const key of ['mail', 'userPrincipalName']) {
+      const value = json[key];
+      if (typeof value === 'string' && value.includes('@')) return { ok: true, value };
+    }
+  }
+  return { ok: false, failure: badResponse(status, 'me: no address') };
+}
+
+/** The well-known name of a folder id, or 'other' (a user folder, a rule's target). */
+export function graphFolderName(
+  folders: Record<string, string> | undefined,
+  folderId: string | null | undefined,
+) {
+  return (folderId && folders?.[folderId]) || 'other';
+}
+
+export function createGraphMailbox(
+  http: Http,
+  accessToken: string,
+  now: () => number,
+  cache: MailboxCache = {},
+): MailboxClient {
+  const counter = { calls: 0 };
+  const request = {
+    headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
+  };
+  const get = <T>(url: string, read: (json: unknown, status: number) => ApiResult<T>) =>
+    callApi(http, counter, url, request, now, read);
+  const list = (sinceMs: number, max: number) =>
+    get(graphListUrl(verificationSender(), sinceMs, max), parseGraphList);
+  return {
+    provider: 'microsoft',
+    cache,
+    get calls() {
+      return counter.calls;
+    },
+    address: () => get(GRAPH_ME_URL, parseGraphMe),
+    async prepare() {
+      if (cache.folders) return { ok: true, value: undefined };
+      const folders: Record<string, string> = {};
+      // One at a time: Graph allows 4 concurrent requests per mailbox, and this runs once.
+      for (const name of GRAPH_WELL_KNOWN_FOLDERS) {
+        const result = await get(graphFolderUrl(name), parseGraphFolder);
+        if (result.ok) folders[result.value] = name;
+        // A mailbox without an archive folder answers 404: that folder just does not exist.
+        else if (result.failure.kind !== 'not-found' || name === 'inbox') return result;
+      }
+      cache.folders = folders;
+      return { ok: true, value: undefined };
+    },
+    // Graph cannot match a sender domain in $filter (no endswith on addresses), so the
+    // history covers the verification sender; Gmail's covers the digest domain too.
+    listRaftrMail: (days, max) => list(now() - days * 86_400_000, max),
+    listNewVerificationMail: (sinceMs, max) => list(sinceMs, max),
+    async getMessage(ref) {
+      const headers = await get(graphHeadersUrl(ref.id), parseGraphHeaders);
+      if (!headers.ok) return headers;
+      const subject = ref.subject ?? null;
+      const message: MailboxMessage = {
+        id: ref.id,
+        location: {
+          provider: 'microsoft',
+          folder: graphFolderName(cache.folders, ref.folderId),
+          inferenceClassification: ref.inferenceClassification ?? null,
+        },
+        receivedAt: ref.receivedAt ?? null,
+        headers: headers.value,
+        subject,
+        from: ref.from ?? null,
+      };
+      return { ok: true, value: message };
+    },
+  };
+}
