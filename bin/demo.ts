@@ -35,7 +35,7 @@ try {
       await page.waitForSelector('[data-testid="network-check"][data-state="done"]', {
         timeout: 20_000,
       });
-      const verdict = await page.locator('[data-testid="verdict"]').innerText();
+      const verdict = await page.locator('[data-testid="verdict"]').textContent();
       const checks = await page
         .locator('[data-testid="check"]')
         .evaluateAll((rows) =>
@@ -53,7 +53,7 @@ try {
       );
       const code = await page
         .locator('[data-testid="diagnostic-code"]')
-        .innerText()
+        .textContent()
         .catch(() => '');
       const screenshot = path.join(outDir, `${name}.png`);
       await page.screenshot({ path: screenshot, fullPage: true });

@@ -24,10 +24,19 @@ export function NetworkCheck() {
   };
 
   return (
-    <section class="network-check" data-testid="network-check" data-state={state} aria-busy={state === 'running'}>
+    <section
+      class="network-check"
+      data-testid="network-check"
+      data-state={state}
+      aria-busy={state === 'running'}
+    >
       <h2>{t('network_heading')}</h2>
       <p class="verdict" data-testid="verdict" role="status" aria-live="polite">
-        {error ? t('run_failed', [error]) : evidence ? verdictText(verdictOf(findings), t) : t('network_running')}
+        {error
+          ? t('run_failed', [error])
+          : evidence
+            ? verdictText(verdictOf(findings), t)
+            : t('network_running')}
       </p>
       <ul class="checks">
         {PROBE_TARGET_IDS.map((id) => {
@@ -79,7 +88,12 @@ export function NetworkCheck() {
         </>
       )}
       <div class="actions">
-        <button type="button" data-testid="check-again" onClick={checkAgain} disabled={state === 'running'}>
+        <button
+          type="button"
+          data-testid="check-again"
+          onClick={checkAgain}
+          disabled={state === 'running'}
+        >
           {t('check_again')}
         </button>
         <button type="button" data-testid="copy-it-message" onClick={copy} disabled={!evidence}>

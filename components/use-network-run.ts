@@ -25,7 +25,9 @@ export function useNetworkRun(): NetworkRunView {
         setError(null);
         setRun(started);
       })
-      .catch((reason: unknown) => setError(String(reason instanceof Error ? reason.message : reason)));
+      .catch((reason: unknown) =>
+        setError(String(reason instanceof Error ? reason.message : reason)),
+      );
   };
 
   useEffect(() => {

@@ -50,8 +50,6 @@ export interface BlockPageMatch {
   fingerprint: string;
 }
 
-
-
 /** Where a pattern is looked for: the body, or one header (`header.<lower-case name>`). */
 export type FingerprintLocation = 'body' | `header.${string}`;
 

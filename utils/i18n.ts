@@ -6,7 +6,10 @@
  */
 import english from '../public/_locales/en/messages.json';
 
-export type Catalog = Record<string, { message: string; placeholders?: Record<string, { content: string }> }>;
+export type Catalog = Record<
+  string,
+  { message: string; placeholders?: Record<string, { content: string }> }
+>;
 export type MessageKey = keyof typeof english;
 /** A translator: the message for `key`, with substitutions. Unknown keys give "". */
 export type Translate = (key: string, substitutions?: readonly string[]) => string;
@@ -19,7 +22,10 @@ export function createTranslator(catalog: Catalog): Translate {
       const placeholder = entry.placeholders?.[name.toLowerCase()];
       return placeholder ? placeholder.content : whole;
     });
-    text = text.replace(/\$(\d)/g, (_whole, digit: string) => substitutions[Number(digit) - 1] ?? '');
+    text = text.replace(
+      /\$(\d)/g,
+      (_whole, digit: string) => substitutions[Number(digit) - 1] ?? '',
+    );
     return text.replace(/\$\$/g, '$');
   };
 }

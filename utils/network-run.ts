@@ -33,7 +33,10 @@ export function newRun(id: string, now: number): NetworkRun {
 export function withProbeResult(run: NetworkRun, result: ProbeResult): NetworkRun {
   return {
     ...run,
-    probes: { ...run.probes, [result.targetId]: { targetId: result.targetId, state: 'done', result } },
+    probes: {
+      ...run.probes,
+      [result.targetId]: { targetId: result.targetId, state: 'done', result },
+    },
   };
 }
 

@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { classifyError, classifyProbe, classifyRun, type ProbeObservation } from '@/utils/classify';
 import { OUTCOMES } from '@/utils/outcomes';
-import { probeTargets, type ProbeTargetId } from '@/utils/profile';
+import { type ProbeTargetId, probeTargets } from '@/utils/profile';
 
 const targets = probeTargets();
-const target = (id: ProbeTargetId) => targets.find((t) => t.id === id)!;
+function target(id: ProbeTargetId) {
+  const found = targets.find((t) => t.id === id);
+  if (!found) throw new Error(`no probe target ${id}`);
+  return found;
+}
 const classify = (id: ProbeTargetId, obs: Omit<ProbeObservation, 'targetId'>) =>
   classifyProbe(target(id), { targetId: id, ...obs }).outcome;
 
@@ -48,9 +52,9 @@ describe('classifyProbe', () => {
 
   it('accepts Raftr answering, including redirects within raftr.com', () => {
     expect(classify('app-https', { status: 200, body: '<title>Raftr</title>' })).toBe('ok');
-    expect(
-      classify('api-ip-http', { status: 301, redirectUrl: 'https://app.raftr.com/' }),
-    ).toBe('ok');
+    expect(classify('api-ip-http', { status: 301, redirectUrl: 'https://app.raftr.com/' })).toBe(
+      'ok',
+    );
   });
 
   it('calls a redirect to a foreign host a captive portal', () => {

@@ -5,12 +5,19 @@ import type { Outcome } from '@/utils/outcomes';
 import { ENTRIES, PROBE_TARGET_IDS, type ProbeTargetId } from '@/utils/profile';
 import { describeFinding, renderItMessage } from '@/utils/report';
 
-function evidence(overrides: Partial<Record<ProbeTargetId, Outcome>>, product?: NetworkEvidence['product']): NetworkEvidence {
-  const outcomes = Object.fromEntries(PROBE_TARGET_IDS.map((id) => [id, 'ok'])) as Record<ProbeTargetId, Outcome>;
+function evidence(
+  overrides: Partial<Record<ProbeTargetId, Outcome>>,
+  product?: NetworkEvidence['product'],
+): NetworkEvidence {
+  const outcomes = Object.fromEntries(PROBE_TARGET_IDS.map((id) => [id, 'ok'])) as Record<
+    ProbeTargetId,
+    Outcome
+  >;
   return { outcomes: { ...outcomes, ...overrides }, ...(product ? { product } : {}) };
 }
 const ids = (e: NetworkEvidence) => networkFindings(e).map((f) => f.id);
-const values = (e: NetworkEvidence) => networkFindings(e).flatMap((f) => f.entries.flatMap((x) => x.values));
+const values = (e: NetworkEvidence) =>
+  networkFindings(e).flatMap((f) => f.entries.flatMap((x) => x.values));
 
 describe('networkFindings', () => {
   it('says all clear when every probe is ok', () => {
@@ -24,10 +31,18 @@ describe('networkFindings', () => {
   });
 
   it('blames the whole of Raftr when every Raftr probe fails and the control works', () => {
-    const e = evidence({ 'app-https': 'refused', 'web-https': 'refused', 'api-ip-https': 'timeout', 'api-ip-http': 'timeout' });
+    const e = evidence({
+      'app-https': 'refused',
+      'web-https': 'refused',
+      'api-ip-https': 'timeout',
+      'api-ip-http': 'timeout',
+    });
     const [finding] = networkFindings(e);
     expect(finding?.id).toBe('raftr-blocked');
-    expect(values(e)).toEqual([...ENTRIES['app-host-ip'].values, ...ENTRIES['raftr-domains'].values]);
+    expect(values(e)).toEqual([
+      ...ENTRIES['app-host-ip'].values,
+      ...ENTRIES['raftr-domains'].values,
+    ]);
     expect(finding?.system).toBe('firewall');
   });
 
@@ -36,7 +51,9 @@ describe('networkFindings', () => {
     const findings = networkFindings(e);
     expect(findings.map((f) => f.id)).toEqual(['ip-blocked']);
     expect(findings[0]?.entries[0]?.ports).toEqual([443, 80]);
-    const text = describeFinding(findings[0]!, translateEnglish);
+    const [first] = findings;
+    if (!first) throw new Error('no finding');
+    const text = describeFinding(first, translateEnglish);
     expect(text.entries[0]).toContain('52.8.243.15');
     expect(text.entries[0]).toContain('TCP 443, 80');
   });
@@ -48,7 +65,9 @@ describe('networkFindings', () => {
   });
 
   it('points at DNS when names do not resolve while the IP answers', () => {
-    const findings = networkFindings(evidence({ 'app-https': 'dns-failed', 'web-https': 'dns-failed' }));
+    const findings = networkFindings(
+      evidence({ 'app-https': 'dns-failed', 'web-https': 'dns-failed' }),
+    );
     expect(findings.map((f) => [f.id, f.system])).toEqual([['names-blocked', 'dns-filter']]);
     expect(findings[0]?.entries[0]?.values).toEqual(['raftr.com', '*.raftr.com']);
   });
@@ -59,23 +78,37 @@ describe('networkFindings', () => {
   });
 
   it('names the proxy product in the block-page finding', () => {
-    const e = evidence({ 'app-https': 'proxy-blocked', 'web-https': 'proxy-blocked' }, 'fortiguard');
+    const e = evidence(
+      { 'app-https': 'proxy-blocked', 'web-https': 'proxy-blocked' },
+      'fortiguard',
+    );
     const [finding] = networkFindings(e);
     expect(finding?.id).toBe('proxy-block-page');
-    expect(describeFinding(finding!, translateEnglish).title).toContain('FortiGuard');
+    if (!finding) throw new Error('no finding');
+    expect(describeFinding(finding, translateEnglish).title).toContain('FortiGuard');
   });
 
   it('has a finding of its own for interception, policy, extension and server error', () => {
     expect(ids(evidence({ 'app-https': 'tls-untrusted' }))).toEqual(['tls-interception']);
     expect(ids(evidence({ 'app-https': 'blocked-by-policy' }))).toEqual(['blocked-by-policy']);
-    expect(ids(evidence({ 'web-https': 'blocked-by-extension' }))).toEqual(['blocked-by-extension']);
+    expect(ids(evidence({ 'web-https': 'blocked-by-extension' }))).toEqual([
+      'blocked-by-extension',
+    ]);
     const trouble = networkFindings(evidence({ 'app-https': 'server-error' }));
     expect(trouble.map((f) => f.id)).toEqual(['raftr-server-error']);
     expect(verdictOf(trouble)).toBe('raftr-trouble');
   });
 
   it('lets a captive portal explain everything else', () => {
-    expect(ids(evidence({ control: 'captive-portal', 'api-ip-http': 'captive-portal', 'app-https': 'refused' }))).toEqual(['captive-portal']);
+    expect(
+      ids(
+        evidence({
+          control: 'captive-portal',
+          'api-ip-http': 'captive-portal',
+          'app-https': 'refused',
+        }),
+      ),
+    ).toEqual(['captive-portal']);
   });
 });
 
@@ -95,7 +128,11 @@ describe('every finding has words', () => {
         expect(text.system).not.toBe('');
       }
     }
-    const message = renderItMessage(networkFindings(evidence({ 'api-ip-https': 'timeout' })), translateEnglish, { format: 'text' });
+    const message = renderItMessage(
+      networkFindings(evidence({ 'api-ip-https': 'timeout' })),
+      translateEnglish,
+      { format: 'text' },
+    );
     expect(message).toContain('52.8.243.15');
     expect(message).toContain('outbound from your network to Raftr');
   });
