@@ -49,6 +49,7 @@ export function DiagnosticCode() {
   const email = emailCheck?.phase === 'done' ? emailCheck.verdict : null;
   const { policy, problems } = useManagedPolicy();
   const [copied, setCopied] = useState<'idle' | 'copied' | 'failed'>('idle');
+  const [messageCopied, setMessageCopied] = useState<'idle' | 'copied' | 'failed'>('idle');
 
   const network = run?.state === 'done' ? evidenceOf(run) : null;
   // Cheap to rebuild on every render: a few object reads and BigInt operations.
@@ -63,12 +64,20 @@ export function DiagnosticCode() {
   });
   const encoded = evidence ? encodeEvidence(evidence) : null;
   const code = encoded?.ok ? encoded.code : '';
-  useEffect(() => setCopied('idle'), [code]);
+  // One message for IT covering everything this code holds (network and email), ending in it.
+  const itMessage =
+    encoded?.ok && evidence
+      ? renderItMessage(findingsFor(encoded.evidence), t, { format: 'text', code })
+      : '';
+  useEffect(() => {
+    setCopied('idle');
+    setMessageCopied('idle');
+  }, [code]);
 
-  const copy = () => {
-    navigator.clipboard.writeText(code).then(
-      () => setCopied('copied'),
-      () => setCopied('failed'),
+  const copy = (text: string, setState: (state: 'copied' | 'failed') => void) => {
+    navigator.clipboard.writeText(text).then(
+      () => setState('copied'),
+      () => setState('failed'),
     );
   };
 
@@ -87,12 +96,31 @@ export function DiagnosticCode() {
             <code class="diagnostic-code__code" data-testid="diagnostic-code">
               {code}
             </code>
-            <button type="button" data-testid="copy-diagnostic-code" onClick={copy}>
+            <button
+              type="button"
+              data-testid="copy-diagnostic-code"
+              onClick={() => copy(code, setCopied)}
+            >
               {copied === 'copied' ? t('copied') : t('diag_copy_code')}
             </button>
           </p>
           <p class="diagnostic-code__note">{t('diag_code_explain')}</p>
           {copied === 'failed' && <p class="diagnostic-code__note">{t('copy_failed')}</p>}
+          <p class="diagnostic-code__row">
+            <button
+              type="button"
+              data-testid="copy-it-message"
+              onClick={() => copy(itMessage, setMessageCopied)}
+            >
+              {messageCopied === 'copied' ? t('copied') : t('copy_it_message')}
+            </button>
+          </p>
+          {messageCopied === 'failed' && (
+            <>
+              <p class="diagnostic-code__note">{t('copy_failed')}</p>
+              <textarea readOnly rows={8} value={itMessage} />
+            </>
+          )}
           <CodeContents evidence={encoded.evidence} />
           <p class="diagnostic-code__links">
             <a
@@ -105,11 +133,7 @@ export function DiagnosticCode() {
             </a>
             {policy.itContact && (
               <a
-                href={mailtoLink(
-                  policy.itContact,
-                  itMessageSubject(t),
-                  renderItMessage(findingsFor(encoded.evidence), t, { format: 'text', code }),
-                )}
+                href={mailtoLink(policy.itContact, itMessageSubject(t), itMessage)}
                 target="_blank"
                 rel="noreferrer"
                 data-testid="email-it"

@@ -148,7 +148,7 @@ function Verdict({ state }: { state: EmailCheckState }) {
       )}
       <ul class="findings">
         {findings.map((finding) => (
-          <FindingCard key={finding.id} finding={finding} />
+          <FindingCard key={finding.id} finding={finding} t={t} />
         ))}
       </ul>
     </div>

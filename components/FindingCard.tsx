@@ -1,8 +1,13 @@
 import type { Finding } from '@/utils/findings';
+import type { Translate } from '@/utils/i18n';
 import { describeFinding } from '@/utils/report';
-import { t } from './i18n';
 
-export function FindingCard({ finding }: { finding: Finding }) {
+/**
+ * One finding, plain language first: what is wrong, the exact entries for IT, how to fix it,
+ * and the steps in each concerned system's own terms. It takes its translator as a prop so the
+ * popup (browser.i18n) and the standalone decoder (the English catalog) render it alike.
+ */
+export function FindingCard({ finding, t }: { finding: Finding; t: Translate }) {
   const text = describeFinding(finding, t);
   return (
     <li
@@ -32,8 +37,8 @@ export function FindingCard({ finding }: { finding: Finding }) {
       {text.remedies.length > 0 && (
         <ul class="finding__remedies" data-testid="finding-remedies">
           {text.remedies.map((remedy) => (
-            <li key={`${remedy.system}:${remedy.text}`}>
-              <strong>{remedy.system}:</strong> {remedy.text}
+            <li key={`${remedy.system}:${remedy.text}`} data-testid="remedy">
+              <strong>{t('it_message_in_system', [remedy.system])}:</strong> {remedy.text}
             </li>
           ))}
         </ul>

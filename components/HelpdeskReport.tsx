@@ -4,6 +4,7 @@
  * page (browser.i18n) and in the standalone single-file decoder (the English catalog).
  */
 import { useState } from 'preact/hooks';
+import { FindingCard } from '@/components/FindingCard';
 import { CODE_SYMBOLS, decodeCode, parseSymbols } from '@/utils/diagnostic-code';
 import type { Evidence } from '@/utils/evidence';
 import { findingsFor } from '@/utils/evidence';
@@ -201,47 +202,9 @@ export function HelpdeskReport({ t, code, version, evidence, itContact }: Helpde
 
       <h3>{t('diag_findings_heading')}</h3>
       <ul class="findings">
-        {findings.map((finding) => {
-          const described = describeFinding(finding, t);
-          return (
-            <li
-              key={finding.id}
-              class={`finding finding--${finding.severity}`}
-              data-testid="finding"
-              data-finding={finding.id}
-            >
-              <h4 class="finding__title">{described.title}</h4>
-              <p class="finding__body">{described.body}</p>
-              {described.entries.length > 0 && (
-                <div class="finding__entries">
-                  <h5>{t('entries_heading')}</h5>
-                  <ul>
-                    {described.entries.map((entry) => (
-                      <li key={entry}>
-                        <code>{entry}</code>
-                      </li>
-                    ))}
-                  </ul>
-                </div>
-              )}
-              {described.steps && (
-                <p class="finding__steps">
-                  <strong>{t('steps_heading')}:</strong> {described.steps}
-                </p>
-              )}
-              {described.remedies.map((remedy) => (
-                <p
-                  key={`${remedy.system}:${remedy.text}`}
-                  class="finding__steps"
-                  data-testid="remedy"
-                >
-                  <strong>{t('it_message_in_system', [remedy.system])}:</strong> {remedy.text}
-                </p>
-              ))}
-              {finding.system !== 'none' && <p class="finding__system">{described.system}</p>}
-            </li>
-          );
-        })}
+        {findings.map((finding) => (
+          <FindingCard key={finding.id} finding={finding} t={t} />
+        ))}
       </ul>
 
       <h3>{t('diag_it_message_heading')}</h3>

@@ -1,27 +1,17 @@
-import { useState } from 'preact/hooks';
 import { networkFindings, verdictOf } from '@/utils/findings';
 import { messageName } from '@/utils/i18n';
 import { evidenceOf } from '@/utils/network-run';
 import { PROBE_TARGET_IDS } from '@/utils/profile';
-import { renderItMessage, verdictText } from '@/utils/report';
+import { verdictText } from '@/utils/report';
 import { FindingCard } from './FindingCard';
 import { t } from './i18n';
 import { useNetworkRun } from './use-network-run';
 
 export function NetworkCheck() {
   const { run, error, checkAgain } = useNetworkRun();
-  const [copyState, setCopyState] = useState<'idle' | 'copied' | 'failed'>('idle');
   const state = run?.state === 'done' ? 'done' : 'running';
   const evidence = run && run.state === 'done' ? evidenceOf(run) : null;
   const findings = evidence ? networkFindings(evidence) : [];
-  const itMessage = evidence ? renderItMessage(findings, t, { format: 'text' }) : '';
-
-  const copy = () => {
-    navigator.clipboard.writeText(itMessage).then(
-      () => setCopyState('copied'),
-      () => setCopyState('failed'),
-    );
-  };
 
   return (
     <section
@@ -62,7 +52,7 @@ export function NetworkCheck() {
         <>
           <ul class="findings">
             {findings.map((finding) => (
-              <FindingCard key={finding.id} finding={finding} />
+              <FindingCard key={finding.id} finding={finding} t={t} />
             ))}
           </ul>
           <details class="details">
@@ -96,16 +86,7 @@ export function NetworkCheck() {
         >
           {t('check_again')}
         </button>
-        <button type="button" data-testid="copy-it-message" onClick={copy} disabled={!evidence}>
-          {copyState === 'copied' ? t('copied') : t('copy_it_message')}
-        </button>
       </div>
-      {copyState === 'failed' && (
-        <>
-          <p>{t('copy_failed')}</p>
-          <textarea readOnly rows={8} value={itMessage} />
-        </>
-      )}
     </section>
   );
 }

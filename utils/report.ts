@@ -21,6 +21,8 @@ export interface FindingText {
   title: string;
   body: string;
   steps: string;
+  /** The fix addressed to IT (for the message for IT); the user's steps where none is written. */
+  itSteps: string;
   system: string;
   entries: string[];
   /** The fix in the receiving system's own terms (email findings), one line per system. */
@@ -66,10 +68,12 @@ function remediesOf(finding: Finding, t: Translate): RemedyLine[] {
 
 export function describeFinding(finding: Finding, t: Translate): FindingText {
   const key = (part: string) => messageName('finding', finding.id, part);
+  const steps = t(key('steps'), finding.params);
   return {
     title: t(key('title'), finding.params),
     body: t(key('body'), finding.params),
-    steps: t(key('steps'), finding.params),
+    steps,
+    itSteps: t(key('it'), finding.params) || steps,
     system: t(messageName('system', finding.system)),
     entries: finding.entries.map((e) => `${describeEntry(e, t)} (${entryPurpose(e, t)})`),
     remedies: remediesOf(finding, t),
@@ -117,8 +121,8 @@ export function renderItMessage(
     }
     lines.push(`${md ? '- ' : '   '}${text.body}`);
     for (const entry of text.entries) lines.push(md ? `  - \`${entry}\`` : `   - ${entry}`);
-    if (text.steps) {
-      lines.push(`${md ? '- **' : '   '}${t('it_message_fix')}:${md ? '** ' : ' '}${text.steps}`);
+    if (text.itSteps) {
+      lines.push(`${md ? '- **' : '   '}${t('it_message_fix')}:${md ? '** ' : ' '}${text.itSteps}`);
     }
     for (const remedy of text.remedies) {
       const label = t('it_message_in_system', [remedy.system]);

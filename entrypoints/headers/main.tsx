@@ -123,7 +123,7 @@ function HeadersPage() {
               <Summary report={report} />
               <ul class="findings">
                 {report.findings.map((finding) => (
-                  <FindingCard key={finding.id} finding={finding} />
+                  <FindingCard key={finding.id} finding={finding} t={t} />
                 ))}
               </ul>
             </>

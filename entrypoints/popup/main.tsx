@@ -1,17 +1,20 @@
 import { render } from 'preact';
-import { DiagnosticCode } from '@/components/DiagnosticCode';
-import { EmailCheck } from '@/components/EmailCheck';
 import { t } from '@/components/i18n';
+import { LazySection } from '@/components/LazySection';
 import { NetworkCheck } from '@/components/NetworkCheck';
 import './style.css';
+
+const loadEmailCheck = () => import('@/components/EmailCheck').then((m) => m.EmailCheck);
+const loadDiagnosticCode = () =>
+  import('@/components/DiagnosticCode').then((m) => m.DiagnosticCode);
 
 function Popup() {
   return (
     <main class="popup">
       <h1>{t('popup_title')}</h1>
       <NetworkCheck />
-      <EmailCheck />
-      <DiagnosticCode />
+      <LazySection load={loadEmailCheck} />
+      <LazySection load={loadDiagnosticCode} />
     </main>
   );
 }

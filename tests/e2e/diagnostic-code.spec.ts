@@ -185,9 +185,6 @@ test('the email check’s evidence joins the code and decodes the same everywher
 });
 
 test.describe('IT contact from policy', () => {
-  // The policy file (tests/sim/browser.ts POLICY_FILE) is one path shared by every e2e run on
-  // the machine; a concurrent run's set-up may remove it under this test. One retry covers that.
-  test.describe.configure({ retries: 1 });
 
   test('with an IT contact set by policy, the popup and the helpdesk page address the message to it', async () => {
     const info = test.info();

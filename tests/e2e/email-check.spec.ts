@@ -40,7 +40,7 @@ let current: { launch: MailLaunch; page?: Page; name: string } | undefined;
 // directory is shared by every e2e run on the machine, and Chromium shows an extension one
 // "3rdparty" policy only: a concurrent run's policy for this extension can hide ours (see
 // competingPolicyFiles). One retry covers that, as in diagnostic-code.spec.ts.
-test.describe.configure({ retries: 1, timeout: 90_000 });
+test.describe.configure({ timeout: 90_000 });
 
 test.beforeAll(() => {
   // A killed earlier run may have left its policy file behind.

@@ -137,3 +137,22 @@ describe('every finding has words', () => {
     expect(message).toContain('outbound from your network to Raftr');
   });
 });
+
+describe('the message for IT speaks to IT', () => {
+  it('never tells IT to "ask IT", for any single failing probe or email placement', async () => {
+    const { OUTCOMES } = await import('@/utils/outcomes');
+    const { emailFindings } = await import('@/utils/email-findings');
+    const { PLACEMENTS, UNKNOWN_EMAIL_EVIDENCE } = await import('@/utils/email-evidence');
+    const findings = [
+      ...PROBE_TARGET_IDS.flatMap((id) =>
+        OUTCOMES.flatMap((outcome) => networkFindings(evidence({ [id]: outcome }, 'fortiguard'))),
+      ),
+      ...PLACEMENTS.flatMap((placement) =>
+        emailFindings({ ...UNKNOWN_EMAIL_EVIDENCE, source: 'mailbox', placement, spf: 'fail' }),
+      ),
+    ];
+    const message = renderItMessage(findings, translateEnglish, { format: 'text' });
+    expect(message).not.toMatch(/ask (your )?IT/i);
+    expect(message).toContain('Fortinet FortiGuard');
+  });
+});
