@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
 import { POPUP_PORT_NAME, sendMessage } from '@/utils/messaging';
-import type { NetworkRun } from '@/utils/network-run';
+import { laterOf, type NetworkRun } from '@/utils/network-run';
 import { networkRunItem } from '@/utils/storage';
 
 export interface NetworkRunView {
@@ -23,7 +23,7 @@ export function useNetworkRun(): NetworkRunView {
     sendMessage('startNetworkCheck', { force })
       .then((started) => {
         setError(null);
-        setRun(started);
+        setRun((current) => laterOf(current, started));
       })
       .catch((reason: unknown) =>
         setError(String(reason instanceof Error ? reason.message : reason)),
@@ -45,8 +45,8 @@ export function useNetworkRun(): NetworkRunView {
       return port;
     };
     let port = connect();
-    const unwatch = networkRunItem.watch((next) => setRun(next));
-    networkRunItem.getValue().then((stored) => setRun((current) => current ?? stored));
+    const unwatch = networkRunItem.watch((next) => setRun((current) => laterOf(current, next)));
+    networkRunItem.getValue().then((stored) => setRun((current) => laterOf(current, stored)));
     start(false);
     return () => {
       closed = true;

@@ -65,3 +65,14 @@ export function evidenceOf(run: NetworkRun): NetworkEvidence | null {
 export function isFresh(run: NetworkRun | null, now: number, maxAgeMs: number): boolean {
   return !!run && run.state === 'done' && !!run.finishedAt && now - run.finishedAt < maxAgeMs;
 }
+
+/**
+ * The more advanced of two views of the run: the popup hears of a run both from the reply to
+ * its start message and from storage changes, in either order, and must never step back.
+ */
+export function laterOf(a: NetworkRun | null, b: NetworkRun | null): NetworkRun | null {
+  if (!a || !b) return a ?? b;
+  if (a.id !== b.id) return b.startedAt >= a.startedAt ? b : a;
+  if (a.state !== b.state) return a.state === 'done' ? a : b;
+  return pendingTargets(b).length <= pendingTargets(a).length ? b : a;
+}

@@ -300,7 +300,8 @@ let active: Promise<NetworkRun> | null = null;
 async function execute(run: NetworkRun): Promise<NetworkRun> {
   const targets = probeTargets();
   const pending = new Set(pendingTargets(run));
-  await browser.alarms.create(WATCHDOG_ALARM, { delayInMinutes: 0.5 });
+  // Not awaited: the probes start now; the watchdog only matters if this worker is stopped.
+  const watchdog = browser.alarms.create(WATCHDOG_ALARM, { delayInMinutes: 0.5 });
   await Promise.all(
     targets
       .filter((target) => pending.has(target.id))
@@ -320,6 +321,7 @@ async function execute(run: NetworkRun): Promise<NetworkRun> {
     (current) => (isComplete(current) ? finish(current, Date.now()) : current),
     run.id,
   );
+  await watchdog;
   await browser.alarms.clear(WATCHDOG_ALARM);
   return done ?? run;
 }
