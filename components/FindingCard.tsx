@@ -1,6 +1,7 @@
 import type { Finding } from '@/utils/findings';
 import type { Translate } from '@/utils/i18n';
 import { describeFinding } from '@/utils/report';
+import './finding.css';
 
 /**
  * One finding, plain language first: what is wrong, the exact entries for IT, how to fix it,

@@ -6,6 +6,7 @@
 import { render } from 'preact';
 import { HelpdeskDecoder } from '@/components/HelpdeskReport';
 import { createTranslator, ENGLISH_CATALOG } from '@/utils/i18n';
+import '@/components/base.css';
 import '@/components/helpdesk.css';
 
 const t = createTranslator(ENGLISH_CATALOG);

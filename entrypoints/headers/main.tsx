@@ -13,6 +13,7 @@ import { PLACEMENTS, type Placement } from '@/utils/email-evidence';
 import { MAX_HEADER_INPUT_CHARS } from '@/utils/email-headers';
 import { messageName } from '@/utils/i18n';
 import { mailSystemLabel } from '@/utils/report';
+import '@/components/base.css';
 import './style.css';
 
 function Summary({ report }: { report: ExplainReport }) {

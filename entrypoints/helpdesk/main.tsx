@@ -2,6 +2,7 @@ import { render } from 'preact';
 import { HelpdeskDecoder } from '@/components/HelpdeskReport';
 import { t } from '@/components/i18n';
 import { useManagedPolicy } from '@/components/managed-policy';
+import '@/components/base.css';
 import '@/components/helpdesk.css';
 
 /** The helpdesk page in the extension: `helpdesk.html?code=…` decodes straight away. */

@@ -2,6 +2,7 @@ import { render } from 'preact';
 import { t } from '@/components/i18n';
 import { LazySection } from '@/components/LazySection';
 import { NetworkCheck } from '@/components/NetworkCheck';
+import '@/components/base.css';
 import './style.css';
 
 const loadEmailCheck = () => import('@/components/EmailCheck').then((m) => m.EmailCheck);
