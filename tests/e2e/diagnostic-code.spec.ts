@@ -185,7 +185,6 @@ test('the email check’s evidence joins the code and decodes the same everywher
 });
 
 test.describe('IT contact from policy', () => {
-
   test('with an IT contact set by policy, the popup and the helpdesk page address the message to it', async () => {
     const info = test.info();
     test.setTimeout(90_000);
