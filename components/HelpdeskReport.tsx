@@ -15,7 +15,6 @@ import { PROBE_TARGET_IDS } from '@/utils/profile';
 import {
   decodeErrorText,
   describeEvidence,
-  describeFinding,
   itMessageSubject,
   mailtoLink,
   renderItMessage,
