@@ -17,6 +17,7 @@ import {
   describeEvidence,
   itMessageSubject,
   mailtoLink,
+  probeLabel,
   renderItMessage,
   verdictText,
 } from '@/utils/report';
@@ -163,7 +164,7 @@ export function HelpdeskReport({ t, code, version, evidence, itContact }: Helpde
                 data-target={id}
                 data-outcome={outcomes[id]}
               >
-                <span class="check__name">{t(messageName('probe', id))}</span>
+                <span class="check__name">{probeLabel(id, t)}</span>
                 <span class="check__outcome">{t(messageName('outcome', outcomes[id]))}</span>
               </li>
             ))}

@@ -2,7 +2,7 @@ import { networkFindings, verdictOf } from '@/utils/findings';
 import { messageName } from '@/utils/i18n';
 import { evidenceOf } from '@/utils/network-run';
 import { PROBE_TARGET_IDS } from '@/utils/profile';
-import { verdictText } from '@/utils/report';
+import { probeLabel, verdictText } from '@/utils/report';
 import { FindingCard } from './FindingCard';
 import { t } from './i18n';
 import { useNetworkRun } from './use-network-run';
@@ -40,7 +40,7 @@ export function NetworkCheck() {
               data-target={id}
               {...(outcome && run?.state === 'done' ? { 'data-outcome': outcome } : {})}
             >
-              <span class="check__name">{t(messageName('probe', id))}</span>
+              <span class="check__name">{probeLabel(id, t)}</span>
               <span class="check__outcome">
                 {outcome ? t(messageName('outcome', outcome)) : t('probe_pending')}
               </span>

@@ -7,7 +7,7 @@
  */
 import { BLOCK_PRODUCTS, type BlockProductId } from './block-products';
 import { CONNECTION_FAILURES, type Outcome } from './outcomes';
-import { type Direction, ENTRIES, type EntryId, type ProbeTargetId } from './profile';
+import { type Direction, ENTRIES, type EntryId, type ProbeTargetId, RAFTR_DOMAIN } from './profile';
 
 export type Severity = 'ok' | 'info' | 'minor' | 'blocking';
 
@@ -88,13 +88,18 @@ const IP_PORT: Readonly<Partial<Record<ProbeTargetId, number>>> = {
 };
 const RAFTR_PROBES: readonly ProbeTargetId[] = [...NAME_PROBES, 'api-ip-https', 'api-ip-http'];
 
+/**
+ * Every network finding's words get the same substitutions, all from the profile:
+ * $1 the filter product recognised (or ''), $2 the API host's address, $3 Raftr's domain.
+ */
 function finding(
   id: NetworkFindingId,
   severity: Severity,
   system: SystemId,
   entries: FindingEntry[] = [],
-  params: string[] = [],
+  product = '',
 ): Finding<NetworkFindingId> {
+  const params = [product, ENTRIES['app-host-ip'].values.join(', '), RAFTR_DOMAIN];
   return { id, severity, system, entries, params };
 }
 
@@ -143,7 +148,7 @@ export function networkFindings(evidence: NetworkEvidence): Finding<NetworkFindi
     const ports = ipsAmong(proxied);
     if (ports.length) entries.push(entryRef('app-host-ip', ports));
     const name = productName(evidence.product ?? 'unknown-proxy');
-    found.push(finding('proxy-block-page', 'blocking', 'web-proxy', entries, [name]));
+    found.push(finding('proxy-block-page', 'blocking', 'web-proxy', entries, name));
   }
   if (withOutcome('tls-untrusted').length) {
     found.push(

@@ -15,7 +15,7 @@ import {
   type VerdictId,
 } from './findings';
 import { messageName, type Translate } from './i18n';
-import { PROBE_TARGET_IDS } from './profile';
+import { PROBE_TARGET_IDS, type ProbeTargetId, probeTargets } from './profile';
 
 export interface FindingText {
   title: string;
@@ -78,6 +78,12 @@ export function describeFinding(finding: Finding, t: Translate): FindingText {
     entries: finding.entries.map((e) => `${describeEntry(e, t)} (${entryPurpose(e, t)})`),
     remedies: remediesOf(finding, t),
   };
+}
+
+/** A probe's label, naming the host it reaches (from the profile). */
+export function probeLabel(id: ProbeTargetId, t: Translate): string {
+  const target = probeTargets().find((candidate) => candidate.id === id);
+  return t(messageName('probe', id), target ? [new URL(target.url).host] : []);
 }
 
 export function verdictText(verdict: VerdictId, t: Translate): string {
@@ -229,7 +235,7 @@ export function describeEvidence(evidence: Evidence, t: Translate): EvidenceText
     const outcomes = evidence.network.outcomes;
     network = PROBE_TARGET_IDS.filter((id) => outcomes[id] !== undefined).map((id) => ({
       field: id,
-      label: t(messageName('probe', id)),
+      label: probeLabel(id, t),
       value: t(messageName('outcome', outcomes[id])),
     }));
     if (evidence.network.product) {

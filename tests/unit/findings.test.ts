@@ -156,3 +156,22 @@ describe('the message for IT speaks to IT', () => {
     expect(message).toContain('Fortinet FortiGuard');
   });
 });
+
+describe('values come from the profile, not from the words', () => {
+  it('has no allow-list value written into a network finding or probe message', async () => {
+    const { ENGLISH_CATALOG } = await import('@/utils/i18n');
+    const { NETWORK_FINDING_IDS } = await import('@/utils/findings');
+    const values = Object.values(ENTRIES).flatMap((entry) => entry.values);
+    const keys = Object.keys(ENGLISH_CATALOG).filter(
+      (key) =>
+        key.startsWith('probe_') ||
+        NETWORK_FINDING_IDS.some((id) => key.startsWith(`finding_${id.replace(/-/g, '_')}_`)),
+    );
+    expect(keys.length).toBeGreaterThan(20);
+    for (const key of keys) {
+      for (const value of values) {
+        expect(ENGLISH_CATALOG[key]?.message, key).not.toContain(value.replace('*.', ''));
+      }
+    }
+  });
+});

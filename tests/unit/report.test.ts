@@ -25,6 +25,7 @@ import {
   describeFinding,
   formatHourUtc,
   mailtoLink,
+  probeLabel,
   renderDecodedReport,
   renderItMessage,
 } from '@/utils/report';
@@ -212,7 +213,7 @@ describe('the decoded report', () => {
     const findings = findingsFor(EVIDENCE);
     const report = renderDecodedReport(CODE, EVIDENCE, findings, t);
     expect(report).toContain(CODE);
-    for (const id of PROBE_TARGET_IDS) expect(report).toContain(t(messageName('probe', id)));
+    for (const id of PROBE_TARGET_IDS) expect(report).toContain(probeLabel(id, t));
     for (const finding of findings) expect(report).toContain(`[${finding.id}]`);
     expect(report).toContain(renderItMessage(findings, t, { format: 'text', code: CODE }));
   });
