@@ -12,6 +12,7 @@ import {
   type EmailHistory,
   emailRemainingMs,
   emailUiStateOf,
+  isEmailWaitStoppable,
 } from '@/utils/email-check-state';
 import { emailFindings } from '@/utils/email-findings';
 import { messageName } from '@/utils/i18n';
@@ -81,7 +82,8 @@ function History({ history }: { history: EmailHistory | null }) {
 }
 
 function Waiting({ state }: { state: EmailCheckState }) {
-  // Read the clock at render: the state may be newer than the last tick.
+  // Read the clock at render: the state may be newer than the last tick. A wait resumed after
+  // "sign in again" shows its original deadline while signing in and preparing too.
   const left = emailRemainingMs(state, Date.now());
   return (
     <div class="email-waiting">
@@ -225,6 +227,8 @@ export function EmailCheck() {
     );
   };
 
+  const stop = () => report(sendMessage('stopEmailWait'));
+
   const showManual =
     manual ||
     error?.reason === 'declined' ||
@@ -259,6 +263,14 @@ export function EmailCheck() {
               error?.reason === 'sign-in-again' ? 'email_sign_in_again_with' : 'email_check_with'
             }
           />
+          {/* An expired token interrupted a wait: the user may also just stop it here. */}
+          {isEmailWaitStoppable(state) && (
+            <div class="actions">
+              <button type="button" data-testid="email-stop" onClick={stop}>
+                {t('email_stop_waiting')}
+              </button>
+            </div>
+          )}
           <p class="email-note">{t('email_consent_note')}</p>
         </>
       )}
@@ -267,12 +279,9 @@ export function EmailCheck() {
         <>
           <Waiting state={state} />
           <div class="actions">
-            {state.phase === 'waiting' && (
-              <button
-                type="button"
-                data-testid="email-stop"
-                onClick={() => report(sendMessage('stopEmailWait'))}
-              >
+            {/* Whenever a wait is under way, also while signing in again and preparing. */}
+            {isEmailWaitStoppable(state) && (
+              <button type="button" data-testid="email-stop" onClick={stop}>
                 {t('email_stop_waiting')}
               </button>
             )}

@@ -10,10 +10,16 @@
  *                                                                       (401, or too often)
  *   waiting ─message found─▶ done(placement)      waiting ─deadline─▶ done(missing)
  *   waiting ─stop─▶ done(latest of the 30 days, or missing)
- *   error(sign-in-again) ─click─▶ authorizing ─▶ preparing ─▶ waiting (same message, same deadline)
+ *   error(sign-in-again) ─click─▶ authorizing ─▶ preparing ─▶ waiting (same message, same deadline;
+ *     up to an hour past the deadline: one look, then the verdict)
+ *   a wait under way (also while signing in again, and in error(sign-in-again)) ─stop─▶ done
  *   any ─user says where it is (manual mode)─▶ done(user-reported)
  *   worker restart: authorizing → error(sign-in-again); preparing/waiting resume if the
  *   session still holds the token, else error(sign-in-again)
+ *
+ * Every mailbox call, in any phase, waits for the latest back-off (`backoffUntil`: a 429's
+ * Retry-After, a 5xx's exponential delay), which is stored here with the rest, so that a
+ * restarted worker honours it too (`emailApiGate`).
  *
  * Nothing personal is stored: no address, no subject, no token of the mailbox (access tokens
  * live in memory and `session:` storage only). Message ids are opaque and kept only so that
@@ -23,6 +29,7 @@ import { analyzeMessage } from './email-analysis';
 import type { EmailEvidence, MailSystemId, Placement } from './email-evidence';
 import {
   type ApiFailure,
+  type ApiGate,
   type ApiResult,
   type MailboxCache,
   type MailboxClient,
@@ -60,6 +67,13 @@ export const POLL_GET_MAX = 3;
 export const EMAIL_CLOCK_SLACK_MS = 5 * 60_000;
 /** A sign-in not finished in this time was abandoned (its window closed with the worker). */
 export const EMAIL_SIGN_IN_TIMEOUT_MS = 10 * 60_000;
+/**
+ * Signing in again this long after the deadline still resumes the wait for the same message:
+ * one look in the mailbox, then the verdict. Later, a new check is what the user asks for.
+ */
+export const EMAIL_RESUME_GRACE_MS = 60 * 60_000;
+/** Attempts at the one preparation call the check cannot do without (Graph's folder ids). */
+export const EMAIL_PREPARE_ATTEMPTS = 3;
 /** Message ids kept to skip already-seen messages; the oldest are dropped beyond this. */
 const SEEN_IDS_MAX = 200;
 
@@ -75,8 +89,21 @@ export type EmailUiState = 'idle' | 'waiting' | 'done';
  */
 export type WaitMode = 'test-message' | 'reset-email';
 
-/** How the verdict was reached. */
-export type VerdictBasis = 'arrived' | 'deadline' | 'stopped' | 'user-reported';
+/**
+ * How the verdict was reached. 'stopped': the user stopped waiting and the newest Raftr
+ * message of the last 30 days answers; 'stopped-no-history': stopped, and there was no Raftr
+ * mail in the last 30 days; 'stopped-history-unread': stopped, and the 30 days could not be
+ * read. Each has its own note in the popup (`email_basis_*`).
+ */
+export const VERDICT_BASES = [
+  'arrived',
+  'deadline',
+  'stopped',
+  'stopped-no-history',
+  'stopped-history-unread',
+  'user-reported',
+] as const;
+export type VerdictBasis = (typeof VERDICT_BASES)[number];
 
 export interface HistoryItem {
   kind: RaftrMessageKind;
@@ -142,7 +169,12 @@ export interface EmailCheckState {
   cache: MailboxCache;
   /** The earliest time of the next poll (back-off moves it). */
   nextPollAt: number | null;
-  /** Consecutive failed polls. */
+  /**
+   * No mailbox API call before this time, whichever phase's failure set it (preparation or
+   * poll). Absent in states stored by older versions.
+   */
+  backoffUntil?: number | null;
+  /** Consecutive failed mailbox calls (polls, and transient failures while preparing). */
   failures: number;
   lastFailure: string | null;
   stats: PollStats;
@@ -152,6 +184,8 @@ export interface EmailCheckState {
   notified: boolean;
   /** How many times a stopped worker picked the check up again. */
   resumes: number;
+  /** When the current sign-in began (a resumed check keeps its `startedAt`). */
+  signInStartedAt?: number | null;
 }
 
 const NO_STATS: PollStats = { polls: 0, apiCalls: 0, lastPollCalls: 0, maxPollCalls: 0 };
@@ -172,6 +206,7 @@ function base(id: string, provider: MailProvider | null, now: number): EmailChec
     seenIds: [],
     cache: {},
     nextPollAt: null,
+    backoffUntil: null,
     failures: 0,
     lastFailure: null,
     stats: NO_STATS,
@@ -179,6 +214,7 @@ function base(id: string, provider: MailProvider | null, now: number): EmailChec
     error: null,
     notified: false,
     resumes: 0,
+    signInStartedAt: null,
   };
 }
 
@@ -195,6 +231,17 @@ export function isEmailCheckActive(state: EmailCheckState | null): boolean {
   return emailUiStateOf(state) === 'waiting';
 }
 
+/**
+ * Whether the user can stop waiting now: a wait has begun (it has a mode and a deadline) and
+ * has no verdict yet, also while signing in again after an expired token and in that error
+ * itself (the verdict then comes from the stored 30 days; no mailbox access is needed).
+ */
+export function isEmailWaitStoppable(state: EmailCheckState | null): boolean {
+  if (!state || !isWaitResumed(state)) return false;
+  if (isEmailCheckActive(state)) return true;
+  return state.phase === 'error' && state.error?.reason === 'sign-in-again';
+}
+
 /** The mailbox platform a provider stands for (what the fix must be phrased in). */
 export function mailboxSystemOf(provider: MailProvider | null): MailSystemId {
   if (provider === 'gmail') return 'google-workspace';
@@ -207,8 +254,9 @@ export function mailboxSystemOf(provider: MailProvider | null): MailSystemId {
 
 /**
  * The click. A check interrupted by an expired token resumes its wait (same test message,
- * same deadline) instead of asking Raftr for another message: the one on its way is still
- * the one that tells where Raftr's mail lands.
+ * same deadline: the countdown goes on from where it was, it does not start again) instead
+ * of asking Raftr for another message: the one on its way is still the one that tells where
+ * Raftr's mail lands. The back-off stays: the server's Retry-After does not end with a token.
  */
 export function emailCheckStarted(
   previous: EmailCheckState | null,
@@ -221,12 +269,23 @@ export function emailCheckStarted(
     return { ...base(id, provider, now), phase: 'error', error: { reason: 'no-client-id' } };
   }
   if (isResumable(previous, provider, now)) {
-    return { ...previous, phase: 'authorizing', error: null, failures: 0, nextPollAt: null };
+    return {
+      ...previous,
+      phase: 'authorizing',
+      error: null,
+      failures: 0,
+      nextPollAt: null,
+      signInStartedAt: now,
+    };
   }
-  return { ...base(id, provider, now), phase: 'authorizing' };
+  return { ...base(id, provider, now), phase: 'authorizing', signInStartedAt: now };
 }
 
-/** A wait cut short by "sign in again", for the same provider, whose deadline is still ahead. */
+/**
+ * A wait cut short by "sign in again", for the same provider, whose deadline is ahead or
+ * passed less than EMAIL_RESUME_GRACE_MS ago (then one look decides: a new message would make
+ * the user wait the whole 15 minutes again for what the first one can already tell).
+ */
 function isResumable(
   state: EmailCheckState | null,
   provider: MailProvider,
@@ -238,7 +297,7 @@ function isResumable(
     state.provider === provider &&
     state.mode !== null &&
     state.deadline !== null &&
-    state.deadline > now
+    now < state.deadline + EMAIL_RESUME_GRACE_MS
   );
 }
 
@@ -287,7 +346,7 @@ export function emailWaitStarted(
       seenIds: mergeIds(state.seenIds, prep.seenIds),
       cache: prep.cache,
       mxSystem: prep.mxSystem !== 'unknown' ? prep.mxSystem : state.mxSystem,
-      nextPollAt: now,
+      nextPollAt: emailApiReadyAt(state, now),
       stats: { ...state.stats, apiCalls: state.stats.apiCalls + prep.calls },
     };
   }
@@ -303,7 +362,8 @@ export function emailWaitStarted(
     seenIds: mergeIds(state.seenIds, prep.seenIds),
     cache: prep.cache,
     mxSystem: prep.mxSystem,
-    nextPollAt: now,
+    // The first poll waits for a back-off the preparation met (a throttled history listing).
+    nextPollAt: emailApiReadyAt(state, now),
     stats: { ...state.stats, apiCalls: state.stats.apiCalls + prep.calls },
   };
 }
@@ -336,8 +396,81 @@ export function emailBackoffDelay(failures: number, retryAfterMs: number | null)
   return Math.max(exponential, retryAfterMs ?? 0);
 }
 
+/** The earliest time a mailbox API call may be made: now, or when the latest back-off ends. */
+export function emailApiReadyAt(state: EmailCheckState, now: number): number {
+  return Math.max(now, state.backoffUntil ?? 0);
+}
+
+/** When the next poll is due: its schedule, and never inside a back-off. */
+export function emailNextPollAt(state: EmailCheckState | null): number | null {
+  if (state?.phase !== 'waiting' || state.nextPollAt === null) return null;
+  return Math.max(state.nextPollAt, state.backoffUntil ?? 0);
+}
+
 export function isEmailPollDue(state: EmailCheckState | null, now: number): boolean {
-  return state?.phase === 'waiting' && state.nextPollAt !== null && now >= state.nextPollAt;
+  const at = emailNextPollAt(state);
+  return at !== null && now >= at;
+}
+
+/**
+ * Failures after which the next call waits: the server throttles (429, Gmail's 403
+ * rateLimitExceeded) or is unavailable (5xx), or the request did not complete.
+ */
+export function isTransientFailure(failure: ApiFailure): boolean {
+  return (
+    failure.kind === 'throttled' || failure.kind === 'unavailable' || failure.kind === 'network'
+  );
+}
+
+function failureDetail(failure: ApiFailure): string {
+  return `${failure.kind}${failure.status ? ` ${failure.status}` : ''}${failure.code ? ` ${failure.code}` : ''}`;
+}
+
+/**
+ * A mailbox call failed outside a poll (preparation: the address, the 30 days, the folders).
+ * A transient failure (or any that says Retry-After) sets the back-off every later call
+ * waits for, in this phase or the next, in this worker or a restarted one. A poll's failure
+ * goes through `emailPollApplied`, which sets the same back-off.
+ */
+export function emailApiBackedOff(
+  state: EmailCheckState,
+  failure: ApiFailure,
+  now: number,
+): EmailCheckState {
+  if (!isEmailCheckActive(state)) return state;
+  if (!isTransientFailure(failure) && failure.retryAfterMs === null) return state;
+  const failures = state.failures + 1;
+  const until = now + emailBackoffDelay(failures, failure.retryAfterMs);
+  return {
+    ...state,
+    failures,
+    lastFailure: failureDetail(failure),
+    backoffUntil: Math.max(until, state.backoffUntil ?? 0),
+  };
+}
+
+/**
+ * The gate every mailbox client of a check goes through (utils/mailbox.ts ApiGate): before a
+ * call, it reads the stored back-off and sleeps until it has passed (again if it moved
+ * meanwhile); after a failure, `backedOff` records it (preparation). Polls leave `backedOff`
+ * out: `emailPollApplied` records their failures.
+ */
+export function emailApiGate(io: {
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+  backoffUntil: () => Promise<number | null | undefined> | number | null | undefined;
+  backedOff?: (failure: ApiFailure, at: number) => Promise<void> | void;
+}): ApiGate {
+  return {
+    async ready() {
+      for (;;) {
+        const wait = ((await io.backoffUntil()) ?? 0) - io.now();
+        if (wait <= 0) return;
+        await io.sleep(wait);
+      }
+    },
+    failed: (failure) => io.backedOff?.(failure, io.now()),
+  };
 }
 
 /** Evidence for a message found in the mailbox. */
@@ -425,7 +558,7 @@ export function emailPollApplied(
   }
   if (outcome.kind === 'failed') {
     const failure = outcome.failure;
-    const detail = `${failure.kind}${failure.status ? ` ${failure.status}` : ''}${failure.code ? ` ${failure.code}` : ''}`;
+    const detail = failureDetail(failure);
     if (failure.kind === 'unauthorized') {
       return { ...emailCheckFailed(state, { reason: 'sign-in-again', detail }), seenIds, stats };
     }
@@ -443,13 +576,16 @@ export function emailPollApplied(
         failures,
       };
     }
+    const retryAt = now + emailBackoffDelay(failures, failure.retryAfterMs);
     return {
       ...state,
       seenIds,
       stats,
       failures,
       lastFailure: detail,
-      nextPollAt: now + emailBackoffDelay(failures, failure.retryAfterMs),
+      nextPollAt: retryAt,
+      // Every later call waits too, also a preparation after "sign in again".
+      backoffUntil: Math.max(retryAt, state.backoffUntil ?? 0),
     };
   }
   if (state.deadline !== null && now >= state.deadline) {
@@ -487,16 +623,23 @@ function concludeMissing(
 
 /**
  * The user stops waiting. Without a new message, the newest Raftr message of the last
- * 30 days answers "where does Raftr's mail land"; with none at all, it is missing.
+ * 30 days answers "where does Raftr's mail land"; with none at all, it is missing, and the
+ * note says why there is nothing else to go by (none in 30 days, or they could not be read).
+ * Also while signing in again after an expired token (isEmailWaitStoppable); before any wait
+ * began, stopping means cancelling, and the check is left as it is.
  */
 export function emailWaitStopped(state: EmailCheckState, now: number): EmailCheckState {
-  if (!isEmailCheckActive(state)) return state;
+  if (!isEmailWaitStoppable(state)) return state;
   const latest = state.history?.items[0];
-  if (!latest) return concludeMissing(state, 'stopped', now);
+  if (!latest) {
+    const basis = state.history ? 'stopped-no-history' : 'stopped-history-unread';
+    return concludeMissing({ ...state, error: null }, basis, now);
+  }
   return {
     ...state,
     phase: 'done',
     nextPollAt: null,
+    error: null,
     verdict: {
       evidence: latest.evidence,
       basis: 'stopped',
@@ -559,18 +702,25 @@ export function emailCheckResumed(
   if (!hasToken) return emailCheckFailed(state, { reason: 'sign-in-again', detail: 'token gone' });
   const resumed = { ...state, resumes: state.resumes + 1 };
   if (state.phase === 'waiting' && state.nextPollAt === null)
-    return { ...resumed, nextPollAt: now };
+    return { ...resumed, nextPollAt: emailApiReadyAt(state, now) };
   return resumed;
 }
 
-/** A sign-in window left open too long is given up (the next click starts again). */
+/**
+ * A sign-in window left open too long is given up (the next click starts again). Measured
+ * from this sign-in, not from the check's start (a resumed check started long before).
+ */
 export function emailSignInTimedOut(state: EmailCheckState, now: number): boolean {
-  return state.phase === 'authorizing' && now - state.startedAt > EMAIL_SIGN_IN_TIMEOUT_MS;
+  const since = state.signInStartedAt ?? state.startedAt;
+  return state.phase === 'authorizing' && now - since > EMAIL_SIGN_IN_TIMEOUT_MS;
 }
 
-/** Milliseconds left on the countdown; null when not waiting. */
+/**
+ * Milliseconds left on the countdown; null when no wait is under way. A wait resumed after
+ * "sign in again" counts down to its original deadline from the sign-in on.
+ */
 export function emailRemainingMs(state: EmailCheckState | null, now: number): number | null {
-  if (state?.phase !== 'waiting' || state.deadline === null) return null;
+  if (!state || !isEmailCheckActive(state) || state.deadline === null) return null;
   return Math.max(state.deadline - now, 0);
 }
 
@@ -677,6 +827,83 @@ export async function readEmailHistory(
       history: { listed: listed.value.length, items },
       seenIds: listed.value.map((ref) => ref.id),
     },
+  };
+}
+
+/** What the preparation needs besides the mailbox (the background's I/O). */
+export interface PreparationIo {
+  /** The mail system behind a domain's MX records ('unknown' when it cannot tell). */
+  lookUpMxSystem(domain: string): Promise<MailSystemId>;
+  /** Asks Raftr's endpoint for a test message to `to`; null when no endpoint is configured. */
+  requestTestMessage:
+    | ((to: string) => Promise<ApiResult<{ token: string; sentAt: number }>>)
+    | null;
+}
+
+/**
+ * Everything before the wait: the client's own preparation (Graph's folder ids, retried after
+ * its back-off when throttled), then, for a new wait, address → MX, the last 30 days and the
+ * test message. Every mailbox call goes through the client's gate, so a throttled call holds
+ * back the next one, in this phase and in the wait. Only an expired token (or a client that
+ * cannot prepare) stops it; a failed address or history is done without.
+ *
+ * A resumed wait (after "sign in again") has its history, MX and message already. Reading the
+ * history again would count a test message that arrived meanwhile as already seen.
+ */
+export async function prepareEmailWait(
+  client: MailboxClient,
+  state: EmailCheckState,
+  io: PreparationIo,
+): Promise<Preparation | { failure: ApiFailure }> {
+  let prepared = await client.prepare();
+  for (let attempt = 1; attempt < EMAIL_PREPARE_ATTEMPTS; attempt++) {
+    if (prepared.ok || !isTransientFailure(prepared.failure)) break;
+    prepared = await client.prepare();
+  }
+  if (!prepared.ok) return { failure: prepared.failure };
+  if (isWaitResumed(state)) {
+    return {
+      history: null,
+      seenIds: [],
+      cache: client.cache,
+      mxSystem: 'unknown',
+      ticket: null,
+      testMessageProblem: null,
+      calls: client.calls,
+    };
+  }
+  const provider = client.provider;
+  // The address stays in this function: it goes to the MX lookup (its domain) and to Raftr's
+  // endpoint (which must know where to send), and is never stored. Without it (a tenant that
+  // withholds User.Read) the mailbox can still be read; only the test message and MX need it.
+  const address = await client.address();
+  if (!address.ok && address.failure.kind === 'unauthorized') return { failure: address.failure };
+  const to = address.ok ? address.value : null;
+  const mxSystem = to ? await io.lookUpMxSystem(to.replace(/^.*@/, '').toLowerCase()) : 'unknown';
+
+  const history = await readEmailHistory(client, { provider, mxSystem });
+  if (!history.ok && history.failure.kind === 'unauthorized') return { failure: history.failure };
+
+  let ticket: Preparation['ticket'] = null;
+  let testMessageProblem: string | null = null;
+  if (io.requestTestMessage && !to) {
+    testMessageProblem = address.ok ? 'address' : `address: ${address.failure.kind}`;
+  } else if (io.requestTestMessage && to) {
+    const requested = await io.requestTestMessage(to);
+    if (requested.ok) ticket = requested.value;
+    else {
+      const { kind, status, message } = requested.failure;
+      testMessageProblem = kind === 'network' ? `network ${message}` : `${kind} ${status}`.trim();
+    }
+  }
+  return {
+    history: history.ok ? history.value.history : null,
+    seenIds: history.ok ? history.value.seenIds : [],
+    cache: client.cache,
+    mxSystem,
+    ticket,
+    testMessageProblem,
+    calls: client.calls,
   };
 }
 

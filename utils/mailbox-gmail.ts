@@ -12,6 +12,7 @@
  */
 import { normalizeHeaderFields } from './email-headers';
 import {
+  type ApiGate,
   type ApiResult,
   badResponse,
   callApi,
@@ -152,17 +153,19 @@ export function gmailTab(labelIds: readonly string[]): string | null {
   return category ? category.slice('CATEGORY_'.length).toLowerCase() : null;
 }
 
+/** `gate`: every call waits for the latest back-off and reports its failures (ApiGate). */
 export function createGmailMailbox(
   http: Http,
   accessToken: string,
   now: () => number,
+  gate?: ApiGate,
 ): MailboxClient {
   const counter = { calls: 0 };
   const request = {
     headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
   };
   const get = <T>(url: string, read: (json: unknown, status: number) => ApiResult<T>) =>
-    callApi(http, counter, url, request, now, read);
+    callApi(http, counter, url, request, now, read, gate);
   const list = (query: string, max: number) => get(gmailListUrl(query, max), parseGmailList);
   return {
     provider: 'gmail',

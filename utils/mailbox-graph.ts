@@ -4,6 +4,12 @@
  * - `/me/messages` covers the whole mailbox, Junk Email and Deleted Items included. Every
  *   `$orderby` property must also come first in `$filter`, else Graph answers
  *   `InefficientFilter`. https://learn.microsoft.com/graph/api/user-list-messages
+ * - `$filter` cannot match a sender domain (no `endswith` on from/emailAddress/address), so
+ *   the 30-day history uses `$search` (KQL; needs Mail.Read, not Mail.ReadBasic):
+ *   `from:raftr.com` matches the domain's senders, subdomains included. `$search` takes
+ *   neither `$orderby` nor most `$filter`s; its results come newest first (by sent time), at
+ *   most 1,000. The poll keeps the exact `$filter` on the verification sender and time.
+ *   https://learn.microsoft.com/graph/search-query-parameter#using-search-on-message-collections
  * - The folder: `parentFolderId` compared with the ids of the well-known folders (the names
  *   work in every mailbox language), fetched once per check and kept.
  *   https://learn.microsoft.com/graph/api/resources/mailfolder
@@ -15,10 +21,12 @@
  */
 import { normalizeHeaderFields } from './email-headers';
 import {
+  type ApiGate,
   type ApiResult,
   badResponse,
   callApi,
   type Http,
+  isRaftrSender,
   isRecord,
   type MailboxCache,
   type MailboxClient,
@@ -26,6 +34,7 @@ import {
   type MessageRef,
   verificationSender,
 } from './mailbox';
+import { ENTRIES } from './profile';
 
 export const GRAPH_API = 'https://graph.microsoft.com/v1.0';
 
@@ -55,6 +64,27 @@ export function graphListUrl(sender: string, sinceMs: number, top: number): stri
   return `${GRAPH_API}/me/messages?${query({
     $filter: `receivedDateTime ge ${graphDateTime(sinceMs)} and from/emailAddress/address eq '${address}'`,
     $orderby: 'receivedDateTime desc',
+    $select: LIST_FIELDS,
+    $top: String(top),
+  })}`;
+}
+
+/**
+ * The KQL of the history search: every sender domain of the profile (raftr.com already covers
+ * its subdomains; naming the digest domain too costs nothing and does not depend on it).
+ */
+export function graphRaftrSearch(): string {
+  const domains = [...new Set(ENTRIES['sender-domains'].values.map((d) => d.toLowerCase()))];
+  return domains.map((d) => `from:${d}`).join(' OR ');
+}
+
+/**
+ * Messages matching a KQL search, newest first. `$search` alone with `$select` and `$top`: no
+ * `$orderby` and no `$filter` (Graph refuses both with it); the value is in double quotes.
+ */
+export function graphSearchUrl(kql: string, top: number): string {
+  return `${GRAPH_API}/me/messages?${query({
+    $search: `"${kql.replace(/"/g, '')}"`,
     $select: LIST_FIELDS,
     $top: String(top),
   })}`;
@@ -135,20 +165,41 @@ export function graphFolderName(
   return (folderId && folders?.[folderId]) || 'other';
 }
 
+/**
+ * `cache`: what an earlier client of this check learnt (folder ids). `gate`: every call waits
+ * for the latest back-off and reports its failures (ApiGate).
+ */
 export function createGraphMailbox(
   http: Http,
   accessToken: string,
   now: () => number,
   cache: MailboxCache = {},
+  gate?: ApiGate,
 ): MailboxClient {
   const counter = { calls: 0 };
   const request = {
     headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
   };
   const get = <T>(url: string, read: (json: unknown, status: number) => ApiResult<T>) =>
-    callApi(http, counter, url, request, now, read);
+    callApi(http, counter, url, request, now, read, gate);
   const list = (sinceMs: number, max: number) =>
     get(graphListUrl(verificationSender(), sinceMs, max), parseGraphList);
+  /**
+   * The history: one `$search` call. KQL matches words, not exact addresses, and `$search`
+   * cannot restrict the time: both are applied to what it lists. A tenant that refuses the
+   * search (400) gets the verification sender's history through `$filter` instead.
+   */
+  const raftrMail = async (days: number, max: number) => {
+    const since = now() - days * 86_400_000;
+    const searched = await get(graphSearchUrl(graphRaftrSearch(), max), parseGraphList);
+    if (!searched.ok) return searched.failure.kind === 'rejected' ? list(since, max) : searched;
+    const refs = searched.value
+      .filter(
+        (ref) => isRaftrSender(ref.from) && (ref.receivedAt == null || ref.receivedAt >= since),
+      )
+      .sort((a, b) => (b.receivedAt ?? 0) - (a.receivedAt ?? 0));
+    return { ok: true as const, value: refs };
+  };
   return {
     provider: 'microsoft',
     cache,
@@ -169,9 +220,7 @@ export function createGraphMailbox(
       cache.folders = folders;
       return { ok: true, value: undefined };
     },
-    // Graph cannot match a sender domain in $filter (no endswith on addresses), so the
-    // history covers the verification sender; Gmail's covers the digest domain too.
-    listRaftrMail: (days, max) => list(now() - days * 86_400_000, max),
+    listRaftrMail: raftrMail,
     listNewVerificationMail: (sinceMs, max) => list(sinceMs, max),
     async getMessage(ref) {
       const headers = await get(graphHeadersUrl(ref.id), parseGraphHeaders);

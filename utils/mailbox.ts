@@ -142,8 +142,21 @@ export function badResponse(status: number, message: string): ApiFailure {
 }
 
 /**
- * One call: counts it, turns a rejection into a 'network' failure and a non-2xx answer into
- * a failure; `read` turns the 2xx body into a value or a 'bad-response' failure.
+ * What every mailbox call passes through, whichever phase makes it (preparation or poll):
+ * `ready()` resolves once the latest back-off has passed (a 429's Retry-After, a 5xx's
+ * exponential delay), and `failed()` hears every failure, so that the next call waits as long
+ * as the server asked. The back-off itself lives in the stored check state, so it outlives a
+ * stopped service worker (utils/email-check-state.ts `emailApiGate`).
+ */
+export interface ApiGate {
+  ready(): Promise<void>;
+  failed(failure: ApiFailure): Promise<void> | void;
+}
+
+/**
+ * One call: waits for the gate, counts it, turns a rejection into a 'network' failure and a
+ * non-2xx answer into a failure; `read` turns the 2xx body into a value or a 'bad-response'
+ * failure. Every failure is reported to the gate.
  */
 export async function callApi<T>(
   http: Http,
@@ -152,8 +165,22 @@ export async function callApi<T>(
   request: HttpRequest,
   now: () => number,
   read: (json: unknown, status: number) => ApiResult<T>,
+  gate?: ApiGate,
 ): Promise<ApiResult<T>> {
+  await gate?.ready();
   counter.calls += 1;
+  const result = await callOnce(http, url, request, now, read);
+  if (!result.ok) await gate?.failed(result.failure);
+  return result;
+}
+
+async function callOnce<T>(
+  http: Http,
+  url: string,
+  request: HttpRequest,
+  now: () => number,
+  read: (json: unknown, status: number) => ApiResult<T>,
+): Promise<ApiResult<T>> {
   let response: HttpResponse;
   try {
     response = await http(url, request);
@@ -266,6 +293,18 @@ export function raftrMessageKind(message: Pick<MailboxMessage, 'from' | 'subject
   if (/reset|password/i.test(subject)) return 'reset' as RaftrMessageKind;
   if (/verif|confirm|activate|welcome/i.test(subject)) return 'verification' as RaftrMessageKind;
   return 'other' as RaftrMessageKind;
+}
+
+/**
+ * Whether an address is one of Raftr's senders: raftr.com or any subdomain of it (the digest
+ * domain), as the profile's sender domains say.
+ */
+export function isRaftrSender(address: string | null | undefined): boolean {
+  const domain = (address ?? '').trim().toLowerCase().replace(/^.*@/, '');
+  if (!domain) return false;
+  return ENTRIES['sender-domains'].values.some(
+    (d) => domain === d.toLowerCase() || domain.endsWith(`.${d.toLowerCase()}`),
+  );
 }
 
 /** The sender of verification and reset mail, from the profile. */

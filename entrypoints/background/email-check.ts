@@ -7,16 +7,23 @@
  * storage, the access token in `session:` storage, and a 30-second alarm polls while no popup
  * is open (Chrome's minimum period, https://developer.chrome.com/docs/extensions/reference/api/alarms).
  * With a popup connected (port EMAIL_PORT_NAME) the poll runs every 2 s instead.
+ *
+ * Every mailbox API call, in preparation and in polls, goes through one gate
+ * (`emailApiGate`): it waits for the back-off stored with the check (a 429's Retry-After, a
+ * 5xx's delay), whichever phase set it, so a restarted worker honours it as well.
  */
 import { browser } from 'wxt/browser';
 import {
   EMAIL_ALARM_PERIOD_MINUTES,
   type EmailCheckError,
   type EmailCheckState,
+  emailApiBackedOff,
+  emailApiGate,
   emailCheckDeclined,
   emailCheckFailed,
   emailCheckResumed,
   emailCheckStarted,
+  emailNextPollAt,
   emailPlacementReported,
   emailPollApplied,
   emailSignedIn,
@@ -26,17 +33,18 @@ import {
   emailWaitStopped,
   isEmailCheckActive,
   isEmailPollDue,
-  isWaitResumed,
-  type Preparation,
+  type PreparationIo,
   pollMailbox,
-  readEmailHistory,
+  prepareEmailWait,
 } from '@/utils/email-check-state';
 import type { MailSystemId, Placement } from '@/utils/email-evidence';
 import { messageName } from '@/utils/i18n';
 import { parseDohMxAnswer, systemOfMxHosts } from '@/utils/mail-systems';
 import {
   type ApiFailure,
+  type ApiGate,
   type Http,
+  networkFailure,
   parseTestMessageResponse,
   testMessageRequest,
 } from '@/utils/mailbox';
@@ -170,13 +178,49 @@ async function forgetToken(): Promise<void> {
   await mailboxTokenItem.removeValue();
 }
 
-function mailboxClient(state: EmailCheckState, accessToken: AccessToken) {
+function mailboxClient(state: EmailCheckState, accessToken: AccessToken, gate: ApiGate) {
   const now = () => Date.now();
   // A copy: the client fills it, the state keeps it.
   const cache = { ...state.cache };
   return accessToken.provider === 'gmail'
-    ? createGmailMailbox(http, accessToken.accessToken, now)
-    : createGraphMailbox(http, accessToken.accessToken, now, cache);
+    ? createGmailMailbox(http, accessToken.accessToken, now, gate)
+    : createGraphMailbox(http, accessToken.accessToken, now, cache, gate);
+}
+
+/**
+ * The gate of check `id`'s mailbox calls: each waits until the stored back-off has passed
+ * (read afresh before every call: a poll's back-off holds a preparation after "sign in
+ * again", a preparation's holds the first poll). With `record` (preparation), a failure sets
+ * the back-off in the stored state, and the alarm is set so that a worker stopped during a
+ * long back-off is woken to resume; a poll's failure is recorded by `emailPollApplied`.
+ */
+function apiGate(id: string, record: boolean): ApiGate {
+  // The last back-off seen: a call still under way when the check is cancelled honours it too.
+  let last: number | null = null;
+  return emailApiGate({
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    backoffUntil: async () => {
+      const state = await emailCheckItem.getValue();
+      if (state?.id === id) last = Math.max(last ?? 0, state.backoffUntil ?? 0) || null;
+      return last;
+    },
+    backedOff: record
+      ? async (failure, at) => {
+          const next = await updateCheck(id, (c) => emailApiBackedOff(c, failure, at));
+          if (next?.id === id && (next.backoffUntil ?? 0) > Date.now()) await ensurePollAlarm();
+        }
+      : undefined,
+  });
+}
+
+/** The 30-second alarm: polls while waiting; wakes a stopped worker to resume a check. */
+async function ensurePollAlarm(): Promise<void> {
+  if (await browser.alarms.get(POLL_ALARM)) return;
+  await browser.alarms.create(POLL_ALARM, {
+    delayInMinutes: EMAIL_ALARM_PERIOD_MINUTES,
+    periodInMinutes: EMAIL_ALARM_PERIOD_MINUTES,
+  });
 }
 
 function failureError(failure: ApiFailure): EmailCheckError {
@@ -270,6 +314,8 @@ async function runSignIn(state: EmailCheckState): Promise<void> {
       current.phase === 'authorizing' ? emailSignedIn(current) : current,
     );
     if (next?.id === state.id && next.phase === 'preparing') await runPreparation(next, config);
+    // Stopped or cancelled while the sign-in window was open: the token is not needed.
+    else if (!next || (next.id === state.id && !isEmailCheckActive(next))) await forgetToken();
   } finally {
     clearInterval(keepalive);
     if (signingIn === state.id) signingIn = null;
@@ -297,93 +343,61 @@ async function lookUpMxSystem(domain: string): Promise<MailSystemId> {
   }
 }
 
+/** The preparation under way in this worker, if any (one per check). */
+let preparing: string | null = null;
+
+function preparationIo(config: EmailCheckConfig): PreparationIo {
+  const endpoint = config.testMessageEndpoint;
+  return {
+    lookUpMxSystem,
+    requestTestMessage: endpoint
+      ? async (to) => {
+          try {
+            return parseTestMessageResponse(
+              await http(endpoint, testMessageRequest(to)),
+              Date.now(),
+            );
+          } catch (error) {
+            return { ok: false, failure: networkFailure(error) };
+          }
+        }
+      : null,
+  };
+}
+
 async function runPreparation(state: EmailCheckState, config: EmailCheckConfig): Promise<void> {
+  if (preparing === state.id) return;
   const provider = state.provider as MailProvider;
   const accessToken = await currentToken(provider);
   if (!accessToken) {
-    await updateCheck(state.id, (c) => emailCheckFailed(c, { reason: 'sign-in-again' }));
-    return;
+    const next = await updateCheck(state.id, (c) =>
+      emailCheckFailed(c, { reason: 'sign-in-again' }),
+    );
+    return afterChange(next);
   }
+  preparing = state.id;
   const keepalive = setInterval(() => void browser.runtime.getPlatformInfo(), KEEPALIVE_MS);
   try {
-    const client = mailboxClient(state, accessToken);
-    const prepared = await client.prepare();
-    if (!prepared.ok) {
-      await updateCheck(state.id, (c) => emailCheckFailed(c, failureError(prepared.failure)));
-      return;
-    }
-    // A resumed wait (after "sign in again") has its history, MX and message already. Reading
-    // the history again would count a test message that arrived meanwhile as already seen.
-    const prep = isWaitResumed(state)
-      ? ({
-          history: null,
-          seenIds: [],
-          cache: client.cache,
-          mxSystem: 'unknown',
-          ticket: null,
-          testMessageProblem: null,
-          calls: client.calls,
-        } satisfies Preparation)
-      : await freshPreparation(client, provider, config);
+    const client = mailboxClient(state, accessToken, apiGate(state.id, true));
+    const prep = await prepareEmailWait(client, state, preparationIo(config));
     if ('failure' in prep) {
-      await updateCheck(state.id, (c) => emailCheckFailed(c, failureError(prep.failure)));
-      return;
+      const failure = prep.failure;
+      const next = await updateCheck(state.id, (c) =>
+        c.phase === 'preparing' ? emailCheckFailed(c, failureError(failure)) : c,
+      );
+      return afterChange(next);
     }
     const next = await updateCheck(state.id, (c) =>
       c.phase === 'preparing' ? emailWaitStarted(c, prep, Date.now()) : c,
     );
-    if (next?.phase === 'waiting') {
-      await browser.alarms.create(POLL_ALARM, {
-        delayInMinutes: EMAIL_ALARM_PERIOD_MINUTES,
-        periodInMinutes: EMAIL_ALARM_PERIOD_MINUTES,
-      });
+    if (next?.id === state.id && next.phase === 'waiting') {
+      await ensurePollAlarm();
       pollSoon();
     }
   } finally {
     clearInterval(keepalive);
+    if (preparing === state.id) preparing = null;
   }
-}
-
-/** Address → MX; the last 30 days; the test message. Only an expired token stops it. */
-async function freshPreparation(
-  client: ReturnType<typeof mailboxClient>,
-  provider: MailProvider,
-  config: EmailCheckConfig,
-): Promise<Preparation | { failure: ApiFailure }> {
-  // The address stays in this function: it goes to the MX lookup (its domain) and to Raftr's
-  // endpoint (which must know where to send), and is never stored. Without it (a tenant that
-  // withholds User.Read) the mailbox can still be read; only the test message and MX need it.
-  const address = await client.address();
-  if (!address.ok && address.failure.kind === 'unauthorized') return { failure: address.failure };
-  const to = address.ok ? address.value : null;
-  const mxSystem = to ? await lookUpMxSystem(to.replace(/^.*@/, '').toLowerCase()) : 'unknown';
-
-  const history = await readEmailHistory(client, { provider, mxSystem });
-  if (!history.ok && history.failure.kind === 'unauthorized') return { failure: history.failure };
-
-  let ticket: Preparation['ticket'] = null;
-  let testMessageProblem: string | null = null;
-  if (config.testMessageEndpoint && !to) {
-    testMessageProblem = address.ok ? 'address' : `address: ${address.failure.kind}`;
-  } else if (config.testMessageEndpoint && to) {
-    try {
-      const response = await http(config.testMessageEndpoint, testMessageRequest(to));
-      const parsed = parseTestMessageResponse(response, Date.now());
-      if (parsed.ok) ticket = parsed.value;
-      else testMessageProblem = `${parsed.failure.kind} ${parsed.failure.status}`.trim();
-    } catch (error) {
-      testMessageProblem = `network ${error instanceof Error ? error.message : String(error)}`;
-    }
-  }
-  return {
-    history: history.ok ? history.value.history : null,
-    seenIds: history.ok ? history.value.seenIds : [],
-    cache: client.cache,
-    mxSystem,
-    ticket,
-    testMessageProblem,
-    calls: client.calls,
-  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -411,7 +425,10 @@ async function pollOnce(): Promise<void> {
     );
     return void (await afterChange(next));
   }
-  const outcome = await pollMailbox(mailboxClient(state, accessToken), state);
+  const outcome = await pollMailbox(
+    mailboxClient(state, accessToken, apiGate(state.id, false)),
+    state,
+  );
   const next = await updateCheck(state.id, (c) =>
     emailPollApplied(c, outcome, Date.now(), popupOpen()),
   );
@@ -421,8 +438,9 @@ async function pollOnce(): Promise<void> {
 /** While a popup is open, the next poll comes from a timer, not the 30-second alarm. */
 function scheduleFastPoll(state: EmailCheckState | null): void {
   clearTimeout(fastTimer);
-  if (!popupOpen() || state?.phase !== 'waiting' || state.nextPollAt === null) return;
-  fastTimer = setTimeout(pollSoon, Math.max(state.nextPollAt - Date.now(), 0));
+  const at = emailNextPollAt(state);
+  if (!popupOpen() || at === null) return;
+  fastTimer = setTimeout(pollSoon, Math.max(at - Date.now(), 0));
 }
 
 /** After a change: keep polling, or end the wait (alarm off, notification, token gone). */
@@ -506,12 +524,7 @@ async function resumeEmailCheck(): Promise<void> {
   if (next.phase === 'preparing') return runPreparation(next, await loadConfig());
   if (next.phase === 'waiting') {
     // Alarms outlive the worker, but not a browser restart or an extension reload.
-    if (!(await browser.alarms.get(POLL_ALARM))) {
-      await browser.alarms.create(POLL_ALARM, {
-        delayInMinutes: EMAIL_ALARM_PERIOD_MINUTES,
-        periodInMinutes: EMAIL_ALARM_PERIOD_MINUTES,
-      });
-    }
+    await ensurePollAlarm();
     return pollSoon();
   }
   await afterChange(next);
@@ -533,10 +546,14 @@ export function setUpEmailCheck(): void {
     return state as EmailCheckState;
   });
   onMessage('stopEmailWait', async () => {
-    const state = await update((current) =>
-      current ? emailWaitStopped(current, Date.now()) : current,
-    );
-    await afterChange(state);
+    let stopped = false;
+    const state = await update((current) => {
+      const next = current ? emailWaitStopped(current, Date.now()) : current;
+      stopped = next !== current;
+      return next;
+    });
+    // Nothing to stop (no wait under way): leave the check, its alarm and its token alone.
+    if (stopped) await afterChange(state);
     return state;
   });
   onMessage('reportEmailPlacement', async ({ data }) => {

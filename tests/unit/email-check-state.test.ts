@@ -6,10 +6,13 @@ import {
   EMAIL_BACKOFF_MAX_MS,
   EMAIL_FAST_POLL_MS,
   EMAIL_MAX_POLL_FAILURES,
+  EMAIL_RESUME_GRACE_MS,
   EMAIL_SIGN_IN_TIMEOUT_MS,
   EMAIL_SLOW_POLL_MS,
   EMAIL_WAIT_MS,
   type EmailCheckState,
+  emailApiBackedOff,
+  emailApiGate,
   emailBackoffDelay,
   emailCheckDeclined,
   emailCheckFailed,
@@ -26,10 +29,14 @@ import {
   emailWaitStarted,
   emailWaitStopped,
   isEmailPollDue,
+  isEmailWaitStoppable,
   type PollOutcome,
   type Preparation,
+  type PreparationIo,
   pollMailbox,
+  prepareEmailWait,
   readEmailHistory,
+  VERDICT_BASES,
 } from '../../utils/email-check-state';
 import { parseHeaderBlock } from '../../utils/email-headers';
 import type {
@@ -39,6 +46,9 @@ import type {
   MailboxMessage,
   MessageRef,
 } from '../../utils/mailbox';
+import { createGmailMailbox } from '../../utils/mailbox-gmail';
+import { createGraphMailbox } from '../../utils/mailbox-graph';
+import { fakeHttp, json } from './mailbox-fake-http';
 
 const T0 = Date.parse('2026-03-03T17:00:00Z');
 const fields = (name: string) =>
@@ -151,12 +161,18 @@ describe('starting', () => {
       deadline: T0 + 1000 + EMAIL_WAIT_MS,
       nextPollAt: T0 + 90_000,
     });
-    // Another provider, another error, or a passed deadline: a fresh check.
+    // Another provider, another error, or a deadline long passed: a fresh check.
     expect(emailCheckStarted(expired, 'c4', 'microsoft', T0, true).id).toBe('c4');
     const apiError = emailCheckFailed(waiting(), { reason: 'api-error' });
     expect(emailCheckStarted(apiError, 'c5', 'gmail', T0, true).id).toBe('c5');
     expect(
-      emailCheckStarted(expired, 'c6', 'gmail', T0 + EMAIL_WAIT_MS + 2000, true),
+      emailCheckStarted(
+        expired,
+        'c6',
+        'gmail',
+        T0 + 1000 + EMAIL_WAIT_MS + EMAIL_RESUME_GRACE_MS,
+        true,
+      ),
     ).toMatchObject({
       id: 'c6',
       token: null,
@@ -329,8 +345,9 @@ describe('stopping, manual answers, restarts', () => {
       arrivedAt: T0 - 86_400_000,
       evidence: { placement: 'inbox' },
     });
+    // No Raftr mail in the 30 days: missing, and the note must not point at a message.
     expect(emailWaitStopped(waiting(), T0 + 5000).verdict).toMatchObject({
-      basis: 'stopped',
+      basis: 'stopped-no-history',
       evidence: { placement: 'missing' },
     });
   });
@@ -568,5 +585,374 @@ describe('the last 30 days', () => {
       ok: false,
       failure: expired,
     });
+  });
+});
+
+/** A clock the fake sleeps advance: what a gate waits is what the clock shows afterwards. */
+function fakeClock(start: number) {
+  const clock = {
+    now: start,
+    sleeps: [] as number[],
+    sleep: async (ms: number) => {
+      clock.sleeps.push(ms);
+      clock.now += ms;
+    },
+  };
+  return clock;
+}
+
+const NO_IO: PreparationIo = { lookUpMxSystem: async () => 'unknown', requestTestMessage: null };
+
+describe('back-off, whichever phase caused it', () => {
+  const preparing = () => emailSignedIn(emailCheckStarted(null, 'c1', 'gmail', T0, true));
+
+  it('a throttled 30-day listing during preparation holds the first poll for its Retry-After', () => {
+    const throttled = emailApiBackedOff(preparing(), failure('throttled', 8000, 429), T0 + 500);
+    expect(throttled).toMatchObject({
+      phase: 'preparing',
+      backoffUntil: T0 + 8500,
+      failures: 1,
+      lastFailure: 'throttled 429',
+    });
+    // The wait starts 32 ms later: the first poll is not due before the Retry-After.
+    const state = emailWaitStarted(throttled, PREP, T0 + 532);
+    expect(state.nextPollAt).toBe(T0 + 8500);
+    expect(isEmailPollDue(state, T0 + 532)).toBe(false);
+    expect(isEmailPollDue(state, T0 + 8499)).toBe(false);
+    expect(isEmailPollDue(state, T0 + 8500)).toBe(true);
+    // A short Retry-After still gets the exponential minimum (5 s), as a poll's does.
+    expect(emailApiBackedOff(preparing(), failure('throttled', 4000, 429), T0).backoffUntil).toBe(
+      T0 + 5000,
+    );
+    // A 503 without Retry-After: the exponential delay.
+    const down = emailApiBackedOff(preparing(), failure('unavailable', null, 503), T0);
+    expect(down.backoffUntil).toBe(T0 + 5000);
+    // Not every failure is a reason to slow down.
+    const gone = preparing();
+    expect(emailApiBackedOff(gone, failure('not-found', null, 404), T0)).toBe(gone);
+  });
+
+  it('survives a stopped worker: stored, resumed, the back-off still holds', () => {
+    const throttled = emailApiBackedOff(preparing(), failure('throttled', 60_000, 429), T0);
+    const stored = JSON.parse(JSON.stringify(throttled)) as EmailCheckState;
+    const resumed = emailCheckResumed(stored, true, T0 + 1000);
+    expect(resumed).toMatchObject({ phase: 'preparing', backoffUntil: T0 + 60_000 });
+    expect(emailWaitStarted(resumed, PREP, T0 + 2000).nextPollAt).toBe(T0 + 60_000);
+    // A waiting check whose poll schedule was lost resumes no earlier than the back-off.
+    const waitingState = { ...emailWaitStarted(resumed, PREP, T0 + 2000), nextPollAt: null };
+    expect(emailCheckResumed(waitingState, true, T0 + 3000).nextPollAt).toBe(T0 + 60_000);
+    // A state stored by an older version (no backoffUntil) polls at once, as before.
+    const old = { ...waiting() } as Partial<EmailCheckState>;
+    delete old.backoffUntil;
+    expect(isEmailPollDue(old as EmailCheckState, T0 + 1000)).toBe(true);
+  });
+
+  it("a poll's back-off holds the preparation and first poll after signing in again", () => {
+    const throttled = emailPollApplied(
+      waiting(),
+      { kind: 'failed', failure: failure('throttled', 90_000, 429), seenIds: [], calls: 1 },
+      T0 + 2000,
+      true,
+    );
+    expect(throttled).toMatchObject({ nextPollAt: T0 + 92_000, backoffUntil: T0 + 92_000 });
+    const expired = emailPollApplied(
+      { ...throttled, nextPollAt: T0 + 2000 },
+      { kind: 'failed', failure: failure('unauthorized', null, 401), seenIds: [], calls: 1 },
+      T0 + 3000,
+      true,
+    );
+    const again = emailCheckStarted(expired, 'c2', 'gmail', T0 + 10_000, true);
+    expect(again).toMatchObject({ id: 'c1', backoffUntil: T0 + 92_000 });
+    expect(emailWaitStarted(emailSignedIn(again), PREP, T0 + 20_000).nextPollAt).toBe(T0 + 92_000);
+  });
+
+  it('the gate sleeps until the stored back-off has passed, also when it moved meanwhile', async () => {
+    const clock = fakeClock(T0);
+    let until: number | null = T0 + 3000;
+    const failures: [ApiFailure, number][] = [];
+    const gate = emailApiGate({
+      now: () => clock.now,
+      sleep: async (ms) => {
+        await clock.sleep(ms);
+        // Another phase backed off further while this one slept.
+        if (until === T0 + 3000) until = T0 + 7000;
+      },
+      backoffUntil: () => until,
+      backedOff: (f, at) => {
+        failures.push([f, at]);
+      },
+    });
+    await gate.ready();
+    expect(clock.sleeps).toEqual([3000, 4000]);
+    expect(clock.now).toBe(T0 + 7000);
+    await gate.ready();
+    expect(clock.sleeps).toHaveLength(2);
+    await gate.failed(failure('throttled', 1000, 429));
+    expect(failures).toEqual([[failure('throttled', 1000, 429), T0 + 7000]]);
+  });
+
+  it('Gmail: a 429 on the history listing is honoured by every later call, the first poll included', async () => {
+    const clock = fakeClock(T0);
+    let listCalls = 0;
+    const { http, requests } = fakeHttp(
+      (url) =>
+        url.pathname.endsWith('/profile') ? json(200, { emailAddress: 'a@b.edu' }) : undefined,
+      (url) => {
+        if (!url.pathname.endsWith('/messages')) return undefined;
+        listCalls += 1;
+        return listCalls === 1
+          ? json(429, { error: { code: 429, status: 'RESOURCE_EXHAUSTED' } }, '4')
+          : json(200, { resultSizeEstimate: 0 });
+      },
+    );
+    const times: number[] = [];
+    const timed: typeof http = (url, request) => {
+      times.push(clock.now);
+      return http(url, request);
+    };
+    // The stored state, as the background keeps it: every change goes through it.
+    let state = preparing();
+    const gate = emailApiGate({
+      now: () => clock.now,
+      sleep: clock.sleep,
+      backoffUntil: () => state.backoffUntil,
+      backedOff: (f, at) => {
+        state = emailApiBackedOff(state, f, at);
+      },
+    });
+    const prep = await prepareEmailWait(
+      createGmailMailbox(timed, 'tok', () => clock.now, gate),
+      state,
+      NO_IO,
+    );
+    expect('failure' in prep).toBe(false);
+    if ('failure' in prep) return;
+    expect(prep.history).toBeNull();
+    // Retry-After 4 s, raised to the exponential minimum of 5 s.
+    expect(state.backoffUntil).toBe(T0 + 5000);
+    clock.now += 32;
+    state = emailWaitStarted(state, prep, clock.now);
+    expect(isEmailPollDue(state, clock.now)).toBe(false);
+    // Even a poll started early (a popup opening) waits at the gate.
+    const outcome = await pollMailbox(
+      createGmailMailbox(timed, 'tok', () => clock.now, gate),
+      state,
+    );
+    expect(outcome.kind).toBe('nothing');
+    const listTimes = requests
+      .map((r, i) => [r.url.pathname, times[i] as number] as const)
+      .filter(([path]) => path.endsWith('/messages'))
+      .map(([, at]) => at);
+    expect(listTimes).toHaveLength(2);
+    expect((listTimes[1] as number) - (listTimes[0] as number)).toBeGreaterThanOrEqual(4000);
+  });
+
+  it('Graph: a throttled folder lookup is retried after its Retry-After, not given up', async () => {
+    const clock = fakeClock(T0);
+    let inboxCalls = 0;
+    const { http, requests } = fakeHttp(
+      (url) => {
+        const name = /\/mailFolders\/(\w+)$/.exec(url.pathname)?.[1];
+        if (!name) return undefined;
+        if (name === 'inbox' && ++inboxCalls === 1) {
+          return json(429, { error: { code: 'ApplicationThrottled', message: '' } }, '2');
+        }
+        return json(200, { id: `F-${name}` });
+      },
+      (url) => (url.pathname.endsWith('/me') ? json(200, { mail: 'a@b.edu' }) : undefined),
+      (url) => (url.pathname.endsWith('/messages') ? json(200, { value: [] }) : undefined),
+    );
+    let state = emailSignedIn(emailCheckStarted(null, 'c1', 'microsoft', T0, true));
+    const gate = emailApiGate({
+      now: () => clock.now,
+      sleep: clock.sleep,
+      backoffUntil: () => state.backoffUntil,
+      backedOff: (f, at) => {
+        state = emailApiBackedOff(state, f, at);
+      },
+    });
+    const client = createGraphMailbox(http, 'tok', () => clock.now, {}, gate);
+    const prep = await prepareEmailWait(client, state, NO_IO);
+    expect(prep).toMatchObject({ cache: { folders: { 'F-inbox': 'inbox' } } });
+    expect(clock.sleeps).toEqual([5000]);
+    expect(requests.filter((r) => r.url.pathname.endsWith('/mailFolders/inbox'))).toHaveLength(2);
+  });
+});
+
+describe('preparation', () => {
+  it('asks for the test message with the address, and notes why it could not', async () => {
+    const { http } = fakeHttp(
+      (url) =>
+        url.pathname.endsWith('/profile') ? json(200, { emailAddress: 'a@b.edu' }) : undefined,
+      (url) => (url.pathname.endsWith('/messages') ? json(200, {}) : undefined),
+    );
+    const state = emailSignedIn(emailCheckStarted(null, 'c1', 'gmail', T0, true));
+    const asked: string[] = [];
+    const io: PreparationIo = {
+      lookUpMxSystem: async (domain) => (domain === 'b.edu' ? 'microsoft-365' : 'unknown'),
+      requestTestMessage: async (to) => {
+        asked.push(to);
+        return { ok: true, value: { token: 'AB12cd34EF', sentAt: T0 } };
+      },
+    };
+    const prep = await prepareEmailWait(
+      createGmailMailbox(http, 'tok', () => T0),
+      state,
+      io,
+    );
+    expect(asked).toEqual(['a@b.edu']);
+    expect(prep).toMatchObject({
+      mxSystem: 'microsoft-365',
+      ticket: { token: 'AB12cd34EF' },
+      history: { listed: 0 },
+      calls: 2,
+    });
+    const down = await prepareEmailWait(
+      createGmailMailbox(http, 'tok', () => T0),
+      state,
+      {
+        ...io,
+        requestTestMessage: async () => ({ ok: false, failure: failure('unavailable', null, 503) }),
+      },
+    );
+    expect(down).toMatchObject({ ticket: null, testMessageProblem: 'unavailable 503' });
+  });
+
+  it('makes no call but the client preparation for a resumed wait', async () => {
+    const { http, requests } = fakeHttp(() => json(200, {}));
+    const expired = emailCheckFailed(waiting(), { reason: 'sign-in-again' });
+    const again = emailSignedIn(emailCheckStarted(expired, 'c2', 'gmail', T0 + 1000, true));
+    const prep = await prepareEmailWait(
+      createGmailMailbox(http, 'tok', () => T0),
+      again,
+      NO_IO,
+    );
+    expect(prep).toMatchObject({ ticket: null, history: null, calls: 0 });
+    expect(requests).toHaveLength(0);
+  });
+});
+
+describe('stopping without Raftr mail to go by', () => {
+  it('says there was none in the last 30 days, or that they could not be read', () => {
+    const none = emailWaitStopped(
+      waiting('gmail', { ...PREP, history: { listed: 0, items: [] } }),
+      T0 + 5000,
+    );
+    expect(none.verdict).toMatchObject({
+      basis: 'stopped-no-history',
+      evidence: { placement: 'missing' },
+    });
+    const unread = emailWaitStopped(waiting('gmail', { ...PREP, history: null }), T0 + 5000);
+    expect(unread.verdict).toMatchObject({
+      basis: 'stopped-history-unread',
+      evidence: { placement: 'missing' },
+    });
+  });
+
+  it('has a note for every way a verdict is reached', () => {
+    const messages = JSON.parse(
+      readFileSync(new URL('../../public/_locales/en/messages.json', import.meta.url), 'utf8'),
+    ) as Record<string, { message: string }>;
+    for (const basis of VERDICT_BASES.filter((b) => b !== 'arrived')) {
+      const key = `email_basis_${basis.replace(/-/g, '_')}`;
+      expect(messages[key]?.message, key).toBeTruthy();
+    }
+    expect(messages.email_basis_stopped_no_history?.message).not.toMatch(/this is where/i);
+    expect(messages.email_basis_stopped_history_unread?.message).not.toMatch(/this is where/i);
+  });
+});
+
+describe('signing in again after an expired token', () => {
+  const history = (at: number) => ({
+    listed: 1,
+    items: [
+      {
+        kind: 'verification' as const,
+        placement: 'inbox' as const,
+        tab: null,
+        receivedAt: at,
+        evidence: emailPollApplied(
+          waiting(),
+          { kind: 'found', message: gmailMessage(['INBOX']), seenIds: [], calls: 1 },
+          T0,
+          true,
+        ).verdict?.evidence as never,
+      },
+    ],
+  });
+
+  it('counts down to the original deadline in every phase: no new 15 minutes', () => {
+    const state = waiting('gmail', { ...PREP, history: history(T0 - 86_400_000) });
+    const deadline = T0 + 1000 + EMAIL_WAIT_MS;
+    expect(state.deadline).toBe(deadline);
+    // Ten minutes in, the token expires; the user signs in again two minutes later.
+    const expired = emailPollApplied(
+      state,
+      { kind: 'failed', failure: failure('unauthorized', null, 401), seenIds: [], calls: 1 },
+      T0 + 10 * 60_000,
+      false,
+    );
+    const at = T0 + 12 * 60_000;
+    const authorizing = emailCheckStarted(expired, 'c2', 'gmail', at, true);
+    expect(emailRemainingMs(authorizing, at)).toBe(deadline - at);
+    const preparing = emailSignedIn(authorizing);
+    expect(emailRemainingMs(preparing, at + 5000)).toBe(deadline - at - 5000);
+    const resumed = emailWaitStarted(preparing, { ...PREP, ticket: null }, at + 6000);
+    expect(resumed.deadline).toBe(deadline);
+    expect(emailRemainingMs(resumed, at + 6000)).toBe(deadline - at - 6000);
+    expect(emailRemainingMs(resumed, at + 6000)).toBeLessThan(EMAIL_WAIT_MS / 2);
+    // A fresh check shows no countdown before its wait begins.
+    expect(emailRemainingMs(emailCheckStarted(null, 'c3', 'gmail', at, true), at)).toBeNull();
+  });
+
+  it('can be stopped at any time: in the error, while signing in, preparing and waiting', () => {
+    const state = waiting('gmail', { ...PREP, history: history(T0 - 86_400_000) });
+    const expired = emailCheckFailed(state, { reason: 'sign-in-again' });
+    const authorizing = emailCheckStarted(expired, 'c2', 'gmail', T0 + 60_000, true);
+    const preparing = emailSignedIn(authorizing);
+    const resumed = emailWaitStarted(preparing, { ...PREP, history: null }, T0 + 70_000);
+    for (const phase of [expired, authorizing, preparing, resumed]) {
+      expect(isEmailWaitStoppable(phase), phase.phase).toBe(true);
+      const stopped = emailWaitStopped(phase, T0 + 80_000);
+      expect(stopped, phase.phase).toMatchObject({
+        phase: 'done',
+        error: null,
+        nextPollAt: null,
+        verdict: { basis: 'stopped', evidence: { placement: 'inbox' } },
+      });
+      expect(emailUiStateOf(stopped)).toBe('done');
+    }
+    // Before any wait began there is nothing to stop (Cancel is there for that).
+    const fresh = emailSignedIn(emailCheckStarted(null, 'c3', 'gmail', T0, true));
+    expect(isEmailWaitStoppable(fresh)).toBe(false);
+    expect(emailWaitStopped(fresh, T0)).toBe(fresh);
+    expect(isEmailWaitStoppable(emailCheckFailed(state, { reason: 'api-error' }))).toBe(false);
+    expect(isEmailWaitStoppable(emailWaitStopped(state, T0))).toBe(false);
+  });
+
+  it('past the deadline, the same message gets one look and the verdict, not 15 more minutes', () => {
+    const state = waiting();
+    const deadline = state.deadline as number;
+    const expired = emailCheckFailed(state, { reason: 'sign-in-again' });
+    const at = deadline + 20 * 60_000;
+    const again = emailCheckStarted(expired, 'c2', 'gmail', at, true);
+    expect(again).toMatchObject({ id: 'c1', token: 'AB12cd34EF', deadline });
+    const resumed = emailWaitStarted(emailSignedIn(again), { ...PREP, ticket: null }, at + 1000);
+    expect(resumed).toMatchObject({ phase: 'waiting', deadline, nextPollAt: at + 1000 });
+    const done = emailPollApplied(
+      resumed,
+      { kind: 'nothing', seenIds: [], calls: 1 },
+      at + 2000,
+      true,
+    );
+    expect(done).toMatchObject({ phase: 'done', verdict: { basis: 'deadline' } });
+  });
+
+  it('times a resumed sign-in from when it began, not from the start of the check', () => {
+    const expired = emailCheckFailed(waiting(), { reason: 'sign-in-again' });
+    const at = T0 + EMAIL_SIGN_IN_TIMEOUT_MS + 60_000;
+    const again = emailCheckStarted(expired, 'c2', 'gmail', at, true);
+    expect(emailSignInTimedOut(again, at + 1000)).toBe(false);
+    expect(emailSignInTimedOut(again, at + EMAIL_SIGN_IN_TIMEOUT_MS + 1)).toBe(true);
   });
 });

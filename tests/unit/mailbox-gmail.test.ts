@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseHeaderBlock } from '../../utils/email-headers';
 import {
+  type ApiFailure,
   apiFailure,
+  isRaftrSender,
   parseRetryAfter,
   parseTestMessageResponse,
   raftrMessageKind,
@@ -161,9 +163,52 @@ describe('the Gmail client', () => {
     expect(client.calls).toBe(4);
     expect(requests[0]?.request.headers?.authorization).toBe('Bearer tok');
   });
+
+  it('passes every call through the gate: waits before it, reports its failure after', async () => {
+    const log: string[] = [];
+    const { http } = fakeHttp((url) => {
+      log.push(`call ${url.pathname.replace(/^.*\/users\/me/, '')}`);
+      if (url.pathname.endsWith('/messages')) {
+        return json(429, { error: { code: 429, status: 'RESOURCE_EXHAUSTED' } }, '4');
+      }
+      return url.pathname.endsWith('/profile')
+        ? json(200, { emailAddress: 'a@b.edu' })
+        : json(200, { id: 'm1', labelIds: ['INBOX'] });
+    });
+    const gate = {
+      ready: async () => {
+        log.push('ready');
+      },
+      failed: (failure: ApiFailure) => {
+        log.push(`failed ${failure.kind} ${failure.retryAfterMs}`);
+      },
+    };
+    const client = createGmailMailbox(http, 'tok', () => NOW, gate);
+    await client.address();
+    await client.listRaftrMail(30, 25);
+    await client.getMessage({ id: 'm1' });
+    expect(log).toEqual([
+      'ready',
+      'call /profile',
+      'ready',
+      'call /messages',
+      'failed throttled 4000',
+      'ready',
+      'call /messages/m1',
+    ]);
+  });
 });
 
 describe('Raftr messages', () => {
+  it("knows Raftr's senders: raftr.com and its subdomains, nothing that merely resembles them", () => {
+    expect(isRaftrSender('no-reply@raftr.com')).toBe(true);
+    expect(isRaftrSender('News@Digest.Raftr.com')).toBe(true);
+    expect(isRaftrSender('x@mail.digest.raftr.com')).toBe(true);
+    expect(isRaftrSender('x@notraftr.com')).toBe(false);
+    expect(isRaftrSender('x@raftr.com.example')).toBe(false);
+    expect(isRaftrSender(null)).toBe(false);
+  });
+
   it('finds the test token in the header or the subject', () => {
     expect(testTokenOf(null, [{ name: 'x-raftr-access-check', value: ' K7QM2HFD9X ' }])).toBe(
       'K7QM2HFD9X',

@@ -5,6 +5,8 @@ import {
   graphFolderName,
   graphHeadersUrl,
   graphListUrl,
+  graphRaftrSearch,
+  graphSearchUrl,
   parseGraphFolder,
   parseGraphHeaders,
   parseGraphList,
@@ -37,6 +39,21 @@ describe('Graph URLs', () => {
     expect(url.searchParams.get('$orderby')).toBe('receivedDateTime desc');
     expect(url.searchParams.get('$select')).toContain('parentFolderId');
     expect(url.searchParams.get('$top')).toBe('10');
+  });
+
+  it('searches the history with KQL on every sender domain, without $orderby or $filter', () => {
+    expect(graphRaftrSearch()).toBe('from:raftr.com OR from:digest.raftr.com');
+    const href = graphSearchUrl(graphRaftrSearch(), 25);
+    expect(href).not.toContain('+');
+    const url = new URL(href);
+    expect(url.pathname).toBe('/v1.0/me/messages');
+    expect(url.searchParams.get('$search')).toBe('"from:raftr.com OR from:digest.raftr.com"');
+    // Graph refuses $orderby and most $filter alongside $search.
+    expect(url.searchParams.has('$orderby')).toBe(false);
+    expect(url.searchParams.has('$filter')).toBe(false);
+    expect(url.searchParams.get('$select')).toContain('parentFolderId');
+    expect(url.searchParams.get('$select')).toContain('from');
+    expect(url.searchParams.get('$top')).toBe('25');
   });
 
   it('doubles quotes in a sender (OData string literal)', () => {
@@ -213,5 +230,79 @@ describe('the Graph client', () => {
       ok: false,
       failure: { kind: 'throttled', retryAfterMs: 17_000, code: 'ApplicationThrottled' },
     });
+  });
+});
+
+describe('the Graph history', () => {
+  const from = (address: string) => ({ emailAddress: { name: 'Raftr', address } });
+  const item = (id: string, address: string, received: string) => ({
+    ...listItem(id, 'F-INBOX'),
+    from: from(address),
+    receivedDateTime: received,
+  });
+
+  it('finds the digest domain too, in one $search call, within the 30 days', async () => {
+    const { http, requests } = fakeHttp((url) =>
+      url.pathname === '/v1.0/me/messages' && url.searchParams.has('$search')
+        ? json(200, {
+            value: [
+              item('d1', 'news@digest.raftr.com', '2026-03-02T08:00:00Z'),
+              item('v1', 'no-reply@raftr.com', '2026-03-03T08:00:00Z'),
+              // KQL matches words: a look-alike domain is not Raftr.
+              item('x1', 'promo@raftr.com.example', '2026-03-01T08:00:00Z'),
+              // Older than 30 days: $search cannot restrict the time, the client does.
+              item('o1', 'no-reply@raftr.com', '2026-01-10T08:00:00Z'),
+            ],
+          })
+        : undefined,
+    );
+    const client = createGraphMailbox(http, 'tok', () => NOW);
+    const listed = await client.listRaftrMail(30, 25);
+    expect(listed.ok && listed.value.map((r) => [r.id, r.from])).toEqual([
+      ['v1', 'no-reply@raftr.com'],
+      ['d1', 'news@digest.raftr.com'],
+    ]);
+    expect(client.calls).toBe(1);
+    expect(requests[0]?.url.searchParams.get('$search')).toBe(
+      '"from:raftr.com OR from:digest.raftr.com"',
+    );
+  });
+
+  it('falls back to the verification sender when the search is refused, not when throttled', async () => {
+    const { http, requests } = fakeHttp((url) => {
+      if (url.pathname !== '/v1.0/me/messages') return undefined;
+      if (url.searchParams.has('$search')) {
+        return json(400, { error: { code: 'BadRequest', message: 'Search is not supported.' } });
+      }
+      return json(200, { value: [item('v1', 'no-reply@raftr.com', '2026-03-03T08:00:00Z')] });
+    });
+    const client = createGraphMailbox(http, 'tok', () => NOW);
+    const listed = await client.listRaftrMail(30, 25);
+    expect(listed.ok && listed.value.map((r) => r.id)).toEqual(['v1']);
+    expect(client.calls).toBe(2);
+    const filter = requests[1]?.url.searchParams.get('$filter');
+    expect(filter).toBe(
+      "receivedDateTime ge 2026-02-01T17:20:00Z and from/emailAddress/address eq 'no-reply@raftr.com'",
+    );
+
+    const throttled = fakeHttp(() =>
+      json(429, { error: { code: 'ApplicationThrottled', message: '' } }, '9'),
+    );
+    const second = createGraphMailbox(throttled.http, 'tok', () => NOW);
+    expect(await second.listRaftrMail(30, 25)).toMatchObject({
+      ok: false,
+      failure: { kind: 'throttled', retryAfterMs: 9000 },
+    });
+    expect(second.calls).toBe(1);
+  });
+
+  it('polls with the exact $filter, one call', async () => {
+    const { http, requests } = graphMailbox();
+    const client = createGraphMailbox(http, 'tok', () => NOW, { folders: {} });
+    await client.listNewVerificationMail(NOW - 60_000, 10);
+    expect(client.calls).toBe(1);
+    const url = requests[0]?.url as URL;
+    expect(url.searchParams.has('$search')).toBe(false);
+    expect(url.searchParams.get('$orderby')).toBe('receivedDateTime desc');
   });
 });
