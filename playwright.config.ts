@@ -9,10 +9,12 @@ import { defineConfig } from '@playwright/test';
 export default defineConfig({
   testDir: 'tests/e2e',
   outputDir: 'test-results',
-  // Builds .output/chrome-mv3 once and removes a policy file a killed run may have left.
+  // Builds .output/chrome-mv3 once, tests a private copy of it, removes the policy files killed
+  // runs left, and at the end fails the run if a test left its own behind.
   globalSetup: './tests/e2e/global-setup.ts',
   workers: 1,
   fullyParallel: false,
+  // A flaky test is a bug to fix, not to retry.
   retries: 0,
   forbidOnly: !!process.env.CI,
   reporter: 'list',

@@ -9,11 +9,23 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect, type Page, type TestInfo, test } from '@playwright/test';
-import { EXTENSION_DIR, launchWithExtension, REPO_ROOT, unpackedExtensionId } from '../sim/browser';
+import type { BlockProductId } from '@/utils/block-products';
+import type { EmailSource, Placement } from '@/utils/email-evidence';
+// Types only (a renamed value breaks this file at compile time): utils/email-findings.ts reaches
+// the i18n catalog, a JSON import Playwright's ESM loader refuses without an import attribute.
+import type { EmailFindingId } from '@/utils/email-findings';
+import type { NetworkFindingId } from '@/utils/findings';
+import type { Outcome } from '@/utils/outcomes';
+import {
+  DECODER_FILE,
+  EXTENSION_DIR,
+  type LaunchedExtension,
+  launchWithExtension,
+  REPO_ROOT,
+} from '../sim/browser';
 
 const run = promisify(execFile);
 const CLI = path.join(REPO_ROOT, 'bin', 'raftr-diag.mjs');
-const STANDALONE = path.join(REPO_ROOT, '.output', 'raftr-decoder.html');
 
 interface Shown {
   outcomes: Record<string, string>;
@@ -39,6 +51,19 @@ async function shown(page: Page): Promise<Shown> {
     .locator('[data-testid="finding"]')
     .evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-finding') as string));
   return { outcomes, findings };
+}
+
+/** Opens the popup, waits for the network verdict and reads the diagnostic code. */
+async function popupWithCode(ext: LaunchedExtension): Promise<{ popup: Page; code: string }> {
+  const popup = await ext.openPopup();
+  await expect(popup.getByTestId('network-check')).toHaveAttribute('data-state', 'done', {
+    timeout: 30_000,
+  });
+  return { popup, code: await codeIn(popup) };
+}
+
+async function codeIn(page: Page): Promise<string> {
+  return ((await page.getByTestId('diagnostic-code').textContent()) ?? '').trim();
 }
 
 async function cliDecode(code: string) {
@@ -71,15 +96,11 @@ test('a code read from the popup decodes to the same result in the CLI, the help
   test.setTimeout(120_000);
   const ext = await launchWithExtension({ scenario: 'proxy-block-page' });
   try {
-    const popup = await ext.openPopup();
-    await expect(popup.getByTestId('network-check')).toHaveAttribute('data-state', 'done', {
-      timeout: 30_000,
-    });
-    const code = ((await popup.getByTestId('diagnostic-code').textContent()) ?? '').trim();
+    const { popup, code } = await popupWithCode(ext);
     expect(code).toMatch(/^[0-9A-HJKMNP-TV-Z]{6}-[0-9A-HJKMNP-TV-Z]{6}-[0-9A-HJKMNP-TV-Z]{6}$/);
     const inPopup = await shown(popup);
-    expect(inPopup.outcomes['app-https']).toBe('proxy-blocked');
-    expect(inPopup.findings).toContain('proxy-block-page');
+    expect(inPopup.outcomes['app-https']).toBe('proxy-blocked' satisfies Outcome);
+    expect(inPopup.findings).toContain('proxy-block-page' satisfies NetworkFindingId);
     await popup.getByTestId('diagnostic-code-contents').locator('summary').click();
     const previewBrowser = await popup
       .locator('[data-testid="diagnostic-code-contents"] [data-field="browser"] dd')
@@ -91,7 +112,7 @@ test('a code read from the popup decodes to the same result in the CLI, the help
     expect(decoded.code).toBe(code);
     expect(decoded.probes).toEqual(inPopup.outcomes);
     expect(decoded.findings.map((f) => f.id)).toEqual(inPopup.findings);
-    expect(decoded.blockProduct).toBe('fortiguard');
+    expect(decoded.blockProduct).toBe('fortiguard' satisfies BlockProductId);
     expect(decoded.email).toBeNull();
     const manifest = JSON.parse(fs.readFileSync(path.join(EXTENSION_DIR, 'manifest.json'), 'utf8'));
     expect(decoded.extensionVersion).toBe(manifest.version);
@@ -129,12 +150,12 @@ test('a code read from the popup decodes to the same result in the CLI, the help
     await shot(helpdesk, info, 'helpdesk-typo');
 
     // The standalone decoder, from disk: one file, no request for anything else.
-    expect(fs.existsSync(STANDALONE)).toBe(true);
+    expect(fs.existsSync(DECODER_FILE)).toBe(true);
     const standalone = await ext.context.newPage();
     await standalone.setViewportSize({ width: 900, height: 1000 });
     const requests: string[] = [];
     standalone.on('request', (request) => requests.push(request.url()));
-    await standalone.goto(`file://${STANDALONE}`);
+    await standalone.goto(`file://${DECODER_FILE}`);
     await decodeOnPage(standalone, code, inPopup, decoded.itMessage);
     await shot(standalone, info, 'standalone-decoder');
     expect(requests.filter((url) => !url.startsWith('file:') && !url.startsWith('data:'))).toEqual(
@@ -150,22 +171,21 @@ test('the email check’s evidence joins the code and decodes the same everywher
   const info = test.info();
   const ext = await launchWithExtension({ scenario: 'healthy' });
   try {
-    const popup = await ext.openPopup();
-    await expect(popup.getByTestId('network-check')).toHaveAttribute('data-state', 'done', {
-      timeout: 30_000,
-    });
-    const networkOnly = ((await popup.getByTestId('diagnostic-code').textContent()) ?? '').trim();
+    const { popup, code: networkOnly } = await popupWithCode(ext);
     // Manual mode: the user says the test message landed in spam (no mailbox access needed).
     await popup.getByTestId('email-manual-open').click();
     await popup.locator('[data-testid="email-manual-answer"][data-placement="spam"]').click();
     await expect(popup.getByTestId('diagnostic-code')).not.toHaveText(networkOnly);
-    const code = ((await popup.getByTestId('diagnostic-code').textContent()) ?? '').trim();
+    const code = await codeIn(popup);
     const inPopup = await shown(popup);
-    expect(inPopup.findings).toContain('email-in-spam');
+    expect(inPopup.findings).toContain('email-in-spam' satisfies EmailFindingId);
     await shot(popup, info, 'popup-with-email-evidence');
 
     const decoded = await cliDecode(code);
-    expect(decoded.email).toMatchObject({ source: 'user-reported', placement: 'spam' });
+    expect(decoded.email).toMatchObject({
+      source: 'user-reported' satisfies EmailSource,
+      placement: 'spam' satisfies Placement,
+    });
     expect(decoded.probes).toEqual(inPopup.outcomes);
     expect(decoded.findings.map((f) => f.id)).toEqual(inPopup.findings);
 
@@ -184,42 +204,34 @@ test('the email check’s evidence joins the code and decodes the same everywher
   }
 });
 
-test.describe('IT contact from policy', () => {
-  test('with an IT contact set by policy, the popup and the helpdesk page address the message to it', async () => {
-    const info = test.info();
-    test.setTimeout(90_000);
-    const id = unpackedExtensionId(EXTENSION_DIR);
-    // Managed storage for an extension is the `3rdparty` policy, keyed by extension id.
-    // https://www.chromium.org/administrators/configuring-policy-for-extensions/
-    const policy = {
-      '3rdparty': { extensions: { [id]: { itContact: 'mailto:it-helpdesk@example.edu' } } },
-    };
-    const ext = await launchWithExtension({ scenario: 'healthy', policy });
-    try {
-      const popup = await ext.openPopup();
-      await expect(popup.getByTestId('network-check')).toHaveAttribute('data-state', 'done', {
-        timeout: 30_000,
-      });
-      const code = ((await popup.getByTestId('diagnostic-code').textContent()) ?? '').trim();
-      // The policy file is read at start-up; the popup reads managed storage once it opens.
-      await expect(popup.getByTestId('email-it')).toHaveAttribute(
-        'href',
-        /^mailto:it-helpdesk@example\.edu\?subject=/,
-      );
-      const mailto = (await popup.getByTestId('email-it').getAttribute('href')) ?? '';
-      expect(decodeURIComponent(mailto.split('body=')[1] ?? '')).toContain(code);
-      await shot(popup, info, 'popup-with-it-contact');
-
-      const helpdesk = await ext.context.newPage();
-      await helpdesk.goto(`chrome-extension://${id}/helpdesk.html?code=${code}`);
-      await expect(helpdesk.getByTestId('report')).toHaveAttribute('data-code', code);
-      await expect(helpdesk.getByTestId('email-it')).toHaveAttribute(
-        'href',
-        /^mailto:it-helpdesk@example\.edu\?subject=/,
-      );
-      expect(await shown(helpdesk)).toEqual(await shown(popup));
-    } finally {
-      await ext.close();
-    }
+test('with an IT contact set by policy, the popup and the helpdesk page address the message to it', async () => {
+  const info = test.info();
+  test.setTimeout(90_000);
+  // Managed storage for an extension is its `3rdparty` policy; the launch returns once the
+  // extension sees it.
+  const ext = await launchWithExtension({
+    scenario: 'healthy',
+    extensionPolicy: { itContact: 'mailto:it-helpdesk@example.edu' },
   });
+  try {
+    const { popup, code } = await popupWithCode(ext);
+    await expect(popup.getByTestId('email-it')).toHaveAttribute(
+      'href',
+      /^mailto:it-helpdesk@example\.edu\?subject=/,
+    );
+    const mailto = (await popup.getByTestId('email-it').getAttribute('href')) ?? '';
+    expect(decodeURIComponent(mailto.split('body=')[1] ?? '')).toContain(code);
+    await shot(popup, info, 'popup-with-it-contact');
+
+    const helpdesk = await ext.context.newPage();
+    await helpdesk.goto(`chrome-extension://${ext.extensionId}/helpdesk.html?code=${code}`);
+    await expect(helpdesk.getByTestId('report')).toHaveAttribute('data-code', code);
+    await expect(helpdesk.getByTestId('email-it')).toHaveAttribute(
+      'href',
+      /^mailto:it-helpdesk@example\.edu\?subject=/,
+    );
+    expect(await shown(helpdesk)).toEqual(await shown(popup));
+  } finally {
+    await ext.close();
+  }
 });

@@ -8,25 +8,22 @@
  * Popup contract: [data-testid="email-check"][data-state=idle|waiting|done],
  * [data-testid="email-provider"][data-provider], [data-testid="email-countdown"],
  * [data-testid="email-placement"][data-placement], [data-testid="email-error"][data-reason],
- * [data-testid="finding"][data-finding].
- *
- * E2E_EXTENSION_DIR=<dir> tests a copy of the build instead of .output/chrome-mv3 (a rebuild
- * by someone else during the run then cannot swap the extension under the tests).
+ * [data-testid="finding"][data-finding]. Their values are the product's own types (finding
+ * ids, placements, error reasons, providers): a renamed one breaks this file at compile time.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, type Locator, type Page, type TestInfo, test } from '@playwright/test';
-import { ENTRIES } from '../../utils/profile';
+import type { EmailErrorReason } from '@/utils/email-check-state';
+import type { Placement } from '@/utils/email-evidence';
+// Types only: utils/email-findings.ts reaches the i18n catalog, a JSON import Playwright's ESM
+// loader refuses without an import attribute.
+import type { EmailFindingId } from '@/utils/email-findings';
+import type { MailProvider } from '@/utils/oauth';
+import { ENTRIES } from '@/utils/profile';
 import { stopServiceWorker } from '../sim/browser';
 import { createPki, type TestPki } from '../sim/ca';
-import {
-  launchWithMailWorld,
-  type MailLaunch,
-  type MailLaunchOptions,
-  removeStaleExtensionPolicies,
-} from '../sim/mail/launch';
-
-type Provider = 'gmail' | 'microsoft';
+import { launchWithMailWorld, type MailLaunch, type MailLaunchOptions } from '../sim/mail/launch';
 
 const SCREENSHOT_DIR = path.join('test-results', 'screenshots');
 const SENDERS = [...ENTRIES['sender-no-reply'].values, ...ENTRIES['sender-domains'].values];
@@ -36,15 +33,12 @@ const AUTHENTICATION = ENTRIES['mail-authentication'].values;
 let pki: TestPki;
 let current: { launch: MailLaunch; page?: Page; name: string } | undefined;
 
-// Each test launches its own browser and worlds, so they are independent. The managed-policy
-// directory is shared by every e2e run on the machine, and Chromium shows an extension one
-// "3rdparty" policy only: a concurrent run's policy for this extension can hide ours (see
-// competingPolicyFiles). One retry covers that, as in diagnostic-code.spec.ts.
+// Each test launches its own browser and worlds, so they are independent. The extension's
+// policy goes in this process's own policy file; the launch waits out another run's conflicting
+// one and returns once the extension sees ours (tests/sim/browser.ts).
 test.describe.configure({ timeout: 90_000 });
 
 test.beforeAll(() => {
-  // A killed earlier run may have left its policy file behind.
-  removeStaleExtensionPolicies();
   pki = createPki();
   fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
 });
@@ -74,12 +68,7 @@ async function start(
   name: string,
   options: MailLaunchOptions = {},
 ): Promise<{ launch: MailLaunch; page: Page; emailCheck: Locator }> {
-  // E2E_EXTENSION_DIR: a snapshot of the build, so a rebuild during the run cannot swap it.
-  const launch = await launchWithMailWorld({
-    pki,
-    extensionDir: process.env.E2E_EXTENSION_DIR,
-    ...options,
-  });
+  const launch = await launchWithMailWorld({ pki, ...options });
   current = { launch, name };
   test
     .info()
@@ -91,24 +80,44 @@ async function start(
   return { launch, page, emailCheck };
 }
 
-function providerButton(emailCheck: Locator, provider: Provider): Locator {
+function providerButton(emailCheck: Locator, provider: MailProvider): Locator {
   return emailCheck.locator(`[data-testid="email-provider"][data-provider="${provider}"]`);
 }
 
-async function chooseProvider(emailCheck: Locator, provider: Provider): Promise<void> {
+async function chooseProvider(emailCheck: Locator, provider: MailProvider): Promise<void> {
   const button = providerButton(emailCheck, provider);
   await expect(button).toBeEnabled();
   await button.click();
 }
 
-async function findingIds(emailCheck: Locator): Promise<string[]> {
-  return emailCheck
+/** The findings shown: exactly `exactly`, or including `includes` and none of `excludes`. */
+async function expectFindings(
+  emailCheck: Locator,
+  expected:
+    | { exactly: EmailFindingId[] }
+    | { includes: EmailFindingId[]; excludes?: EmailFindingId[] },
+): Promise<void> {
+  const ids = await emailCheck
     .locator('[data-testid="finding"]')
     .evaluateAll((nodes) => nodes.map((n) => (n as HTMLElement).dataset.finding ?? ''));
+  if ('exactly' in expected) {
+    expect(ids).toEqual(expected.exactly);
+    return;
+  }
+  expect(ids).toEqual(expect.arrayContaining(expected.includes));
+  for (const id of expected.excludes ?? []) expect(ids).not.toContain(id);
 }
 
-function finding(emailCheck: Locator, id: string): Locator {
+function finding(emailCheck: Locator, id: EmailFindingId): Locator {
   return emailCheck.locator(`[data-testid="finding"][data-finding="${id}"]`);
+}
+
+async function expectError(emailCheck: Locator, reason: EmailErrorReason, timeout?: number) {
+  await expect(emailCheck.locator('[data-testid="email-error"]')).toHaveAttribute(
+    'data-reason',
+    reason,
+    { timeout },
+  );
 }
 
 async function expectEntries(card: Locator, values: readonly string[]): Promise<void> {
@@ -119,7 +128,7 @@ async function expectEntries(card: Locator, values: readonly string[]): Promise<
 /** Waits for the verdict and checks the placement. */
 async function expectPlacement(
   emailCheck: Locator,
-  placement: string,
+  placement: Placement,
   timeout = 45_000,
 ): Promise<void> {
   await expect(emailCheck).toHaveAttribute('data-state', 'done', { timeout });
@@ -139,7 +148,7 @@ test('delivered to the inbox: one finding, email-delivered, and the history of t
   const { launch, emailCheck } = await start('delivered', { world: { mailbox: 'google' } });
   await chooseProvider(emailCheck, 'gmail');
   await expectPlacement(emailCheck, 'inbox');
-  expect(await findingIds(emailCheck)).toEqual(['email-delivered']);
+  await expectFindings(emailCheck, { exactly: ['email-delivered'] });
   // Seeded history: a verification 41 days ago (outside the 30 days), a reset and two digests.
   await expect(emailCheck.getByTestId('email-history')).toHaveAttribute('data-count', '3');
   const token = await requestedToken(launch);
@@ -151,7 +160,7 @@ test('in spam: Gmail’s SPAM label, with the senders and sending IPs to allow',
   launch.world.setPolicy('junk');
   await chooseProvider(emailCheck, 'gmail');
   await expectPlacement(emailCheck, 'spam');
-  expect(await findingIds(emailCheck)).toContain('email-in-spam');
+  await expectFindings(emailCheck, { includes: ['email-in-spam'] });
   await expectEntries(finding(emailCheck, 'email-in-spam'), [...SENDERS, ...SENDING_IPS]);
 });
 
@@ -168,7 +177,7 @@ test('missing: quarantined before the mailbox (Microsoft 365), concluded when th
   // The countdown is 15 minutes; the user may stop it once the message is clearly late.
   await page.getByTestId('email-stop').click();
   await expectPlacement(emailCheck, 'missing');
-  expect(await findingIds(emailCheck)).toContain('email-missing');
+  await expectFindings(emailCheck, { includes: ['email-missing'] });
   await expectEntries(finding(emailCheck, 'email-missing'), [...SENDING_IPS, ...SENDERS]);
 });
 
@@ -186,7 +195,7 @@ test('authentication failed: SPF, DKIM and DMARC fail for mail from an unlisted 
   await chooseProvider(emailCheck, 'gmail');
   // raftr.com publishes p=quarantine: Gmail honours it.
   await expectPlacement(emailCheck, 'spam');
-  expect(await findingIds(emailCheck)).toContain('email-auth-failed');
+  await expectFindings(emailCheck, { includes: ['email-auth-failed'] });
   await expectEntries(finding(emailCheck, 'email-auth-failed'), AUTHENTICATION);
 });
 
@@ -196,7 +205,7 @@ test('a gateway in front breaks SPF: Proofpoint relays to Microsoft 365, which s
   });
   await chooseProvider(emailCheck, 'microsoft');
   await expectPlacement(emailCheck, 'inbox');
-  expect(await findingIds(emailCheck)).toContain('email-gateway-breaks-spf');
+  await expectFindings(emailCheck, { includes: ['email-gateway-breaks-spf'] });
   const card = finding(emailCheck, 'email-gateway-breaks-spf');
   await expectEntries(card, AUTHENTICATION);
   await expect(card).toContainText('Proofpoint');
@@ -220,7 +229,7 @@ test('delayed by greylisting: deferred with 451, accepted on retry, arrival 20 m
   launch.world.setPolicy('delay');
   await chooseProvider(emailCheck, 'microsoft');
   await expectPlacement(emailCheck, 'inbox');
-  expect(await findingIds(emailCheck)).toContain('email-delayed');
+  await expectFindings(emailCheck, { includes: ['email-delayed'] });
   await expectEntries(finding(emailCheck, 'email-delayed'), SENDING_IPS);
   const result = await launch.world.testMessages[0]?.delivery;
   expect(result?.attempts.map((a) => a.code)).toEqual([451, 250]);
@@ -231,9 +240,10 @@ test('the user’s Blocked Senders list: junk with SFV:BLK, the fix is the user�
   launch.world.setPolicy('blocked-sender');
   await chooseProvider(emailCheck, 'microsoft');
   await expectPlacement(emailCheck, 'spam');
-  const ids = await findingIds(emailCheck);
-  expect(ids).toContain('email-blocked-sender');
-  expect(ids).not.toContain('email-in-spam');
+  await expectFindings(emailCheck, {
+    includes: ['email-blocked-sender'],
+    excludes: ['email-in-spam'],
+  });
   await expectEntries(
     finding(emailCheck, 'email-blocked-sender'),
     ENTRIES['sender-no-reply'].values,
@@ -249,11 +259,7 @@ test('an expired token asks the user to sign in again, and signing in again resu
   await expect(emailCheck.getByTestId('email-countdown')).toBeVisible({ timeout: 30_000 });
   // Access and refresh tokens dead, and no browser session: a silent sign-in cannot help.
   launch.world.expireTokens({ sessions: true });
-  await expect(emailCheck.locator('[data-testid="email-error"]')).toHaveAttribute(
-    'data-reason',
-    'sign-in-again',
-    { timeout: 20_000 },
-  );
+  await expectError(emailCheck, 'sign-in-again', 20_000);
   await chooseProvider(emailCheck, 'gmail');
   await expectPlacement(emailCheck, 'inbox');
   // The same test message: signing in again continues the wait, it does not ask Raftr again.
@@ -273,7 +279,7 @@ test('429 from the mailbox API: the check backs off for Retry-After and still co
   const retryAfterS = 4;
   launch.world.failNext('gmail.list', 2, retryAfterS);
   await expectPlacement(emailCheck, 'inbox');
-  expect(await findingIds(emailCheck)).toEqual(['email-delivered']);
+  await expectFindings(emailCheck, { exactly: ['email-delivered'] });
   const calls = launch.world.telemetry.calls.filter((c) => c.endpoint === 'gmail.list');
   const throttled = calls.filter((c) => c.status === 429);
   expect(throttled).toHaveLength(2);
@@ -315,10 +321,7 @@ test('the user declines: the permission prompt, then the account’s consent scr
     g.__denyPermission = true;
   });
   await chooseProvider(emailCheck, 'microsoft');
-  await expect(emailCheck.locator('[data-testid="email-error"]')).toHaveAttribute(
-    'data-reason',
-    'declined',
-  );
+  await expectError(emailCheck, 'declined');
   expect(launch.world.oauth.authorizations).toHaveLength(0);
 
   await page.evaluate(() => {
@@ -329,10 +332,7 @@ test('the user declines: the permission prompt, then the account’s consent scr
   await expect
     .poll(() => launch.world.oauth.authorizations.map((a) => a.outcome))
     .toEqual(['access_denied']);
-  await expect(emailCheck.locator('[data-testid="email-error"]')).toHaveAttribute(
-    'data-reason',
-    'declined',
-  );
+  await expectError(emailCheck, 'declined');
   expect(launch.world.testMessages).toHaveLength(0);
 });
 
@@ -346,7 +346,7 @@ test('the service worker stopped while waiting: the wait resumes and still ends 
   try {
     expect(stop.stopped, `worker statuses: ${stop.statuses.join(' → ')}`).toBe(true);
     await expectPlacement(emailCheck, 'inbox', 50_000);
-    expect(await findingIds(emailCheck)).toEqual(['email-delivered']);
+    await expectFindings(emailCheck, { exactly: ['email-delivered'] });
   } finally {
     await stop.detach();
   }

@@ -14,32 +14,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, type Page, type TestInfo, test } from '@playwright/test';
+import { OUTCOMES } from '@/utils/outcomes';
+import { PROBE_TARGET_IDS } from '@/utils/profile';
 import { type LaunchedExtension, launchWithExtension, stopServiceWorker } from '../sim/browser';
 import { createPki, RAFTR_IP, type TestPki } from '../sim/ca';
-import {
-  type Expectation,
-  PROBE_TARGETS,
-  type ProbeOutcome,
-  SCENARIO_NAMES,
-  SCENARIOS,
-  type ScenarioName,
-} from '../sim/scenarios';
+import { type Expectation, SCENARIO_NAMES, SCENARIOS, type ScenarioName } from '../sim/scenarios';
 
-const OUTCOMES: readonly ProbeOutcome[] = [
-  'ok',
-  'dns-failed',
-  'refused',
-  'reset',
-  'timeout',
-  'tls-untrusted',
-  'proxy-blocked',
-  'captive-portal',
-  'blocked-by-policy',
-  'blocked-by-extension',
-  'server-error',
-  'offline',
-  'unknown',
-];
 const ANY_OUTCOME = new RegExp(`^(${OUTCOMES.join('|')})$`);
 
 const NETWORK_CHECK = '[data-testid="network-check"]';
@@ -121,8 +101,8 @@ async function expectResult(page: Page, expected: Expectation, timeout = 15_000)
   const doneAt = Date.now();
   // "done" means final: what follows only allows for a re-render, not for more probing.
   const final = { timeout: 2_000 };
-  await expect(page.locator('[data-testid="check"]')).toHaveCount(PROBE_TARGETS.length, final);
-  for (const target of PROBE_TARGETS) {
+  await expect(page.locator('[data-testid="check"]')).toHaveCount(PROBE_TARGET_IDS.length, final);
+  for (const target of PROBE_TARGET_IDS) {
     const check = page.locator(`[data-testid="check"][data-target="${target}"]`);
     await expect(check, `one check for ${target}`).toHaveCount(1, final);
     await expect(check, `outcome of ${target}`).toHaveAttribute(

@@ -5,18 +5,17 @@
  * browser's own net error in Playwright's message (`page.goto: net::ERR_…`).
  */
 import { expect, type Page, test } from '@playwright/test';
+import { type ProbeTargetId, probeTargets } from '@/utils/profile';
 import { launchInScenario } from '../sim/browser';
-import { createPki, RAFTR_IP, type TestPki } from '../sim/ca';
-import { type ProbeTarget, SCENARIOS, type ScenarioName } from '../sim/scenarios';
+import { createPki, type TestPki } from '../sim/ca';
+import { SCENARIOS, type ScenarioName } from '../sim/scenarios';
 import { CAPTIVE_PORTAL_HOST } from '../sim/servers';
 
-const URLS: Record<ProbeTarget, string> = {
-  'app-https': 'https://app.raftr.com/',
-  'web-https': 'https://www.raftr.com/',
-  'api-ip-https': `https://${RAFTR_IP}/`,
-  'api-ip-http': `http://${RAFTR_IP}/`,
-  control: 'http://connectivitycheck.gstatic.com/generate_204',
-};
+/** What the extension probes, navigated to by a plain page. */
+const URLS = Object.fromEntries(probeTargets().map((t) => [t.id, t.url])) as Record<
+  ProbeTargetId,
+  string
+>;
 
 /** What a navigation ended in: a net error, "timeout", or the final status and URL. */
 interface Navigation {
@@ -69,7 +68,7 @@ async function navigate(page: Page, url: string, expectNoContent: boolean): Prom
 }
 
 const CN_INVALID = 'ERR_CERT_COMMON_NAME_INVALID';
-const EXPECTED: Record<ScenarioName, Partial<Record<ProbeTarget, Expected>>> = {
+const EXPECTED: Record<ScenarioName, Partial<Record<ProbeTargetId, Expected>>> = {
   healthy: {
     'app-https': { status: 200, body: 'Raftr' },
     'web-https': 200,
@@ -153,7 +152,7 @@ test.describe('simulated internet', () => {
           // navigation there.
           const page = await browser.context.newPage();
           const noContent = typeof expected === 'number' && expected === 204;
-          const got = await navigate(page, URLS[target as ProbeTarget], noContent);
+          const got = await navigate(page, URLS[target as ProbeTargetId], noContent);
           await page.close();
           const label = `${name} ${target}`;
           if (typeof expected === 'string') {

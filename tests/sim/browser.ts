@@ -8,7 +8,9 @@
  * - HOME points at the NSS database of the test PKI (ca.ts), where the test roots are trusted
  *   like public CAs.
  * - Policies: Chromium on Linux reads managed policy from /etc/chromium/policies/managed/*.json
- *   at start-up (https://www.chromium.org/administrators/linux-quick-start/); that needs root.
+ *   at start-up and when the directory changes
+ *   (https://www.chromium.org/administrators/linux-quick-start/); that needs root. Browser policy
+ *   (a scenario's URLBlocklist) and our extension's managed storage go in one file per process.
  *
  * No Playwright *test* imports here: the benchmark and demo command use this module too.
  */
@@ -28,6 +30,7 @@ import { createPki, type TestPki } from './ca';
 import {
   type ChromiumPolicy,
   getScenario,
+  mergeHostResolverRules,
   type Scenario,
   type ScenarioName,
   type SimNet,
@@ -35,14 +38,29 @@ import {
 } from './scenarios';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-/** WXT's Chrome MV3 build output (`npx wxt build`). */
-export const EXTENSION_DIR = path.join(REPO_ROOT, '.output', 'chrome-mv3');
+/** Where `npx wxt build` writes. */
+export const BUILD_OUTPUT_DIR = path.join(REPO_ROOT, '.output');
+/**
+ * The build under test: E2E_OUTPUT_DIR, the e2e run's private copy of WXT's output (made by
+ * tests/e2e/global-setup.ts, so a rebuild by someone else mid-run cannot swap the extension
+ * under the tests), or WXT's output itself.
+ */
+export const OUTPUT_DIR = process.env.E2E_OUTPUT_DIR || BUILD_OUTPUT_DIR;
+/** WXT's Chrome MV3 build (`npx wxt build`). */
+export const EXTENSION_DIR = path.join(OUTPUT_DIR, 'chrome-mv3');
+/** The standalone helpdesk decoder every build writes beside it. */
+export const DECODER_FILE = path.join(OUTPUT_DIR, 'raftr-decoder.html');
 /** A second extension with one declarativeNetRequest rule blocking ||raftr.com. */
 export const BLOCKER_EXTENSION_DIR = path.join(REPO_ROOT, 'tests', 'sim', 'blocker-extension');
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const POLICY_DIR = '/etc/chromium/policies/managed';
-/** The only policy file the tests ever write (and remove). */
-export const POLICY_FILE = path.join(POLICY_DIR, 'raftr-e2e.json');
+/**
+ * This process's policy file. Chromium reads every *.json file of POLICY_DIR, which every run
+ * on the machine shares: one file per process, so that a concurrent run never removes ours.
+ */
+export const POLICY_FILE = path.join(POLICY_DIR, `raftr-e2e-${process.pid}.json`);
+/** Policy files of this simulation (the `-email-` and unnumbered names are older ones). */
+const POLICY_FILE_NAME = /^raftr-e2e(?:-email)?(?:-(\d+))?\.json$/;
 /** Roughly a browser-action popup's size. */
 export const POPUP_VIEWPORT = { width: 380, height: 600 } as const;
 
@@ -57,13 +75,207 @@ export const BASE_ARGS = [
   '--disable-quic',
 ] as const;
 
-export function writeManagedPolicy(policy: ChromiumPolicy): void {
-  fs.mkdirSync(POLICY_DIR, { recursive: true });
-  fs.writeFileSync(POLICY_FILE, `${JSON.stringify(policy, null, 2)}\n`);
+/**
+ * Copies WXT's output (the Chrome build and the standalone decoder) to a fresh directory, for
+ * E2E_OUTPUT_DIR. A build running meanwhile would show as a changed listing: then it copies
+ * again, a moment later.
+ */
+export async function snapshotBuild(): Promise<{ dir: string; remove(): void }> {
+  const listing = () =>
+    fs
+      .readdirSync(BUILD_OUTPUT_DIR, { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => {
+        const file = path.join(entry.parentPath, entry.name);
+        const stat = fs.statSync(file);
+        return `${file} ${stat.size} ${stat.mtimeMs}`;
+      })
+      .filter((line) => line.includes('/chrome-mv3/') || line.includes('/raftr-decoder.html '))
+      .sort()
+      .join('\n');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'raftr-e2e-build-'));
+  const remove = () => fs.rmSync(dir, { recursive: true, force: true });
+  const copy = () => {
+    fs.rmSync(path.join(dir, 'chrome-mv3'), { recursive: true, force: true });
+    fs.cpSync(path.join(BUILD_OUTPUT_DIR, 'chrome-mv3'), path.join(dir, 'chrome-mv3'), {
+      recursive: true,
+    });
+    fs.copyFileSync(
+      path.join(BUILD_OUTPUT_DIR, 'raftr-decoder.html'),
+      path.join(dir, 'raftr-decoder.html'),
+    );
+  };
+  for (let attempt = 1; ; attempt++) {
+    let problem: unknown;
+    try {
+      const before = listing();
+      copy();
+      if (listing() === before && extensionBuilt(path.join(dir, 'chrome-mv3'))) {
+        return { dir, remove };
+      }
+      problem = new Error(`${BUILD_OUTPUT_DIR} changed while it was copied`);
+    } catch (error) {
+      problem = error;
+    }
+    if (attempt === 5) {
+      remove();
+      throw problem;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+  }
 }
 
-export function removeManagedPolicy(): void {
-  fs.rmSync(POLICY_FILE, { force: true });
+// ---------------------------------------------------------------------------------------------
+// Enterprise policy.
+
+/** One extension's managed storage (Chromium's "3rdparty" policy for it). */
+export type ExtensionPolicy = Record<string, unknown>;
+
+/**
+ * The policy document of a launch: browser policy (e.g. URLBlocklist) and, for each extension
+ * id, its "3rdparty" policy, read into its `storage.managed`.
+ * https://www.chromium.org/administrators/configuring-policy-for-extensions/
+ */
+export function policyDocument(
+  browserPolicy: ChromiumPolicy = {},
+  extensionPolicies: Record<string, ExtensionPolicy> = {},
+): ChromiumPolicy {
+  return Object.keys(extensionPolicies).length
+    ? { ...browserPolicy, '3rdparty': { extensions: extensionPolicies } }
+    : { ...browserPolicy };
+}
+
+function readPolicyFile(file: string): ChromiumPolicy | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as ChromiumPolicy;
+  } catch {
+    return undefined;
+  }
+}
+
+function policyFileNames(): string[] {
+  try {
+    return fs.readdirSync(POLICY_DIR).filter((name) => name.endsWith('.json'));
+  } catch {
+    return [];
+  }
+}
+
+/** Whether the process that wrote a policy file of ours is gone (a killed run leaves one). */
+function isStale(name: string): boolean {
+  const match = POLICY_FILE_NAME.exec(name);
+  if (!match) return false;
+  if (!match[1]) return true;
+  try {
+    process.kill(Number(match[1]), 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/** Removes the policy files of runs that are no longer alive; returns their names. */
+export function removeStalePolicyFiles(): string[] {
+  const stale = policyFileNames().filter(isStale);
+  for (const name of stale) fs.rmSync(path.join(POLICY_DIR, name), { force: true });
+  return stale;
+}
+
+/**
+ * Other policy files that would change what a launch with `document` sees. Chromium does not
+ * merge one extension's policy from two sources (one wins), so another file setting the same
+ * extension's "3rdparty" policy to something else hides ours; and another live run's browser
+ * policy (the browser-policy scenario's URLBlocklist) applies to every Chromium on the machine.
+ */
+export function conflictingPolicyFiles(document: ChromiumPolicy): string[] {
+  const { '3rdparty': ours, ...browserPolicy } = document as {
+    '3rdparty'?: { extensions?: Record<string, unknown> };
+  };
+  const ourExtensions = ours?.extensions ?? {};
+  return policyFileNames()
+    .map((name) => path.join(POLICY_DIR, name))
+    .filter((file) => file !== POLICY_FILE)
+    .filter((file) => {
+      const theirs = readPolicyFile(file);
+      if (!theirs) return false;
+      const { '3rdparty': third, ...theirBrowserPolicy } = theirs as typeof document & {
+        '3rdparty'?: { extensions?: Record<string, unknown> };
+      };
+      const hides = Object.entries(ourExtensions).some(([id, policy]) => {
+        const their = third?.extensions?.[id];
+        return their !== undefined && JSON.stringify(their) !== JSON.stringify(policy);
+      });
+      const ownFile = POLICY_FILE_NAME.test(path.basename(file));
+      const changesBrowser =
+        ownFile &&
+        Object.keys(theirBrowserPolicy).length > 0 &&
+        JSON.stringify(theirBrowserPolicy) !== JSON.stringify(browserPolicy);
+      return hides || changesBrowser;
+    });
+}
+
+let policyInUse = false;
+
+/**
+ * Writes this process's policy file (once another run's conflicting one is gone, up to a
+ * minute) and returns its removal. One launch with a policy at a time per process.
+ */
+export async function writePolicyFile(document: ChromiumPolicy): Promise<() => void> {
+  if (policyInUse) throw new Error(`${POLICY_FILE} is in use by another launch of this process`);
+  policyInUse = true;
+  const remove = () => {
+    fs.rmSync(POLICY_FILE, { force: true });
+    policyInUse = false;
+  };
+  try {
+    removeStalePolicyFiles();
+    for (
+      const until = Date.now() + 60_000;
+      conflictingPolicyFiles(document).length && Date.now() < until;
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    fs.mkdirSync(POLICY_DIR, { recursive: true });
+    fs.writeFileSync(POLICY_FILE, `${JSON.stringify(document, null, 2)}\n`);
+    return remove;
+  } catch (error) {
+    remove();
+    throw error;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Launching.
+
+/** What a launch must undo, undone last first, once; a failing step does not stop the rest. */
+export class Cleanups {
+  private readonly steps: (() => unknown)[] = [];
+  private running: Promise<void> | undefined;
+
+  push(step: () => unknown): void {
+    this.steps.push(step);
+  }
+
+  /** `given`, or a new PKI that run() removes (last). */
+  pki(given: TestPki | undefined): TestPki {
+    if (given) return given;
+    const pki = createPki();
+    this.push(() => pki.cleanup());
+    return pki;
+  }
+
+  run(): Promise<void> {
+    this.running ??= (async () => {
+      for (const step of this.steps.reverse()) {
+        try {
+          await step();
+        } catch {
+          // Keep closing the rest: a leaked server or browser is worse than a lost error.
+        }
+      }
+    })();
+    return this.running;
+  }
 }
 
 export interface BrowserOptions {
@@ -71,10 +283,18 @@ export interface BrowserOptions {
   scenario: ScenarioName | Scenario;
   /** Reuse a PKI (e.g. one per test file); otherwise one is made and removed on close(). */
   pki?: TestPki;
-  /** Extra Chromium flags. */
+  /** Extra Chromium flags (not --host-resolver-rules: see `extraRules`). */
   extraArgs?: string[];
-  /** Managed policy for this launch (overrides the scenario's own `policy`). */
+  /**
+   * Host resolver rules placed before the scenario's (first match wins; the scenario's own
+   * mapping of the same host:port is dropped): `MAP host:port 127.0.0.1:P` only. There is one
+   * --host-resolver-rules flag, and it ends in `MAP * ~NOTFOUND`.
+   */
+  extraRules?: readonly string[];
+  /** Managed browser policy for this launch (overrides the scenario's own `policy`). */
   policy?: ChromiumPolicy;
+  /** Managed extension policies ("3rdparty"), by extension id. */
+  extensionPolicies?: Record<string, ExtensionPolicy>;
   /** Unpacked extensions to load (the scenario may add the blocker). */
   extensions?: string[];
   /** Default true. A headed run needs a display (e.g. Xvfb). */
@@ -86,6 +306,8 @@ export interface LaunchedBrowser {
   /** The running simulated network (its servers count connections and requests). */
   net: SimNet;
   pki: TestPki;
+  /** The one --host-resolver-rules value the browser runs with. */
+  hostResolverRules: string;
   /** Closes the browser, the servers, the temp profile, the policy file and an own PKI. */
   close(): Promise<void>;
 }
@@ -100,34 +322,18 @@ export async function launchInScenario(options: BrowserOptions): Promise<Launche
   // The resolver rules are what keep every request on this machine: no caller replaces them.
   if (options.extraArgs?.some((arg) => arg.startsWith('--host-resolver-rules'))) {
     throw new Error(
-      'extraArgs may not set --host-resolver-rules: describe the routing as a scenario',
+      'extraArgs may not set --host-resolver-rules: describe the routing as a scenario or extraRules',
     );
   }
-  const policy = options.policy ?? scenario.policy;
-  const ownPki = options.pki === undefined;
-  const pki = options.pki ?? createPki();
-  const cleanups: (() => Promise<void> | void)[] = [];
-  if (ownPki) cleanups.push(() => pki.cleanup());
-  let closing: Promise<void> | undefined;
-  const close = () => {
-    closing ??= (async () => {
-      for (const step of cleanups.reverse()) {
-        try {
-          await step();
-        } catch {
-          // Keep closing the rest: a leaked server or browser is worse than a lost error.
-        }
-      }
-    })();
-    return closing;
-  };
+  const policy = policyDocument(options.policy ?? scenario.policy, options.extensionPolicies);
+  const cleanups = new Cleanups();
+  const pki = cleanups.pki(options.pki);
+  const close = () => cleanups.run();
   try {
     const net = await startSimNet(scenario, pki);
     cleanups.push(() => net.close());
-    if (policy) {
-      writeManagedPolicy(policy);
-      cleanups.push(removeManagedPolicy);
-    }
+    const hostResolverRules = mergeHostResolverRules(options.extraRules ?? [], net.rules);
+    if (Object.keys(policy).length) cleanups.push(await writePolicyFile(policy));
     const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'raftr-e2e-profile-'));
     cleanups.push(() => fs.rmSync(userDataDir, { recursive: true, force: true }));
     const extensionArgs = extensions.length
@@ -144,12 +350,12 @@ export async function launchInScenario(options: BrowserOptions): Promise<Launche
       args: [
         ...BASE_ARGS,
         ...extensionArgs,
-        `--host-resolver-rules=${net.rules}`,
+        `--host-resolver-rules=${hostResolverRules}`,
         ...(options.extraArgs ?? []),
       ],
     });
     cleanups.push(() => context.close());
-    return { context, net, pki, close };
+    return { context, net, pki, hostResolverRules, close };
   } catch (error) {
     await close();
     throw error;
@@ -159,8 +365,13 @@ export async function launchInScenario(options: BrowserOptions): Promise<Launche
 export interface LaunchOptions extends Omit<BrowserOptions, 'extensions'> {
   /** More unpacked extensions to load beside ours. */
   extraExtensions?: string[];
-  /** Unpacked extension under test; default `.output/chrome-mv3`. */
+  /** Unpacked extension under test; default EXTENSION_DIR. */
   extensionDir?: string;
+  /**
+   * Our extension's managed policy (itContact, client ids, …). The launch returns once the
+   * extension sees it, so that a popup never opens without it.
+   */
+  extensionPolicy?: ExtensionPolicy | null;
 }
 
 export interface LaunchedExtension extends LaunchedBrowser {
@@ -169,6 +380,8 @@ export interface LaunchedExtension extends LaunchedBrowser {
   popupUrl: string;
   /** The extension's background service worker as first started. */
   serviceWorker: Worker;
+  /** How long the extension took to see its managed policy after the launch (0 without one). */
+  policyWaitMs: number;
   /** Opens the popup as a tab, sized like a popup. */
   openPopup(): Promise<Page>;
 }
@@ -195,28 +408,36 @@ export function extensionBuilt(dir: string = EXTENSION_DIR): boolean {
 
 /** Starts the scenario's servers and Chromium with our extension loaded. */
 export async function launchWithExtension(options: LaunchOptions): Promise<LaunchedExtension> {
-  const extensionDir = options.extensionDir ?? EXTENSION_DIR;
+  const { extensionDir = EXTENSION_DIR, extraExtensions = [], extensionPolicy, ...rest } = options;
   if (!extensionBuilt(extensionDir)) {
     throw new Error(`no extension build at ${extensionDir}: run \`npx wxt build\` first`);
   }
+  const extensionId = unpackedExtensionId(extensionDir);
   const browser = await launchInScenario({
-    ...options,
-    extensions: [extensionDir, ...(options.extraExtensions ?? [])],
+    ...rest,
+    extensions: [extensionDir, ...extraExtensions],
+    extensionPolicies: {
+      ...rest.extensionPolicies,
+      ...(extensionPolicy ? { [extensionId]: extensionPolicy } : {}),
+    },
   });
   try {
     const { context } = browser;
     // Pick our worker by id: the blocker has none, but an extra extension may have one.
-    const extensionId = unpackedExtensionId(extensionDir);
     const ours = (w: Worker) => w.url().startsWith(`chrome-extension://${extensionId}/`);
     const serviceWorker =
       context.serviceWorkers().find(ours) ??
       (await context.waitForEvent('serviceworker', { predicate: ours, timeout: 15_000 }));
+    const policyWaitStart = Date.now();
+    if (extensionPolicy) await waitForManagedPolicy(serviceWorker, extensionPolicy);
+    const policyWaitMs = Date.now() - policyWaitStart;
     const popupUrl = `chrome-extension://${extensionId}/popup.html`;
     return {
       ...browser,
       extensionId,
       popupUrl,
       serviceWorker,
+      policyWaitMs,
       async openPopup() {
         const page = await context.newPage();
         await page.goto(popupUrl);
@@ -226,6 +447,34 @@ export async function launchWithExtension(options: LaunchOptions): Promise<Launc
   } catch (error) {
     await browser.close();
     throw error;
+  }
+}
+
+/**
+ * Waits until the extension's `storage.managed` holds `policy`. Chromium applies an extension's
+ * "3rdparty" policy only once the extension's schema is registered, and re-reads a policy
+ * directory that just changed only after a settle delay (AsyncPolicyLoader, 5 s): measured
+ * 2.7-5 s after launch on this machine.
+ */
+async function waitForManagedPolicy(worker: Worker, policy: ExtensionPolicy): Promise<void> {
+  const expected = Object.entries(policy).map(([key, value]) => [key, JSON.stringify(value)]);
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const managed = await worker.evaluate(() =>
+      (
+        globalThis as unknown as {
+          chrome: { storage: { managed: { get(): Promise<Record<string, unknown>> } } };
+        }
+      ).chrome.storage.managed.get(),
+    );
+    if (expected.every(([key, value]) => JSON.stringify(managed[key as string]) === value)) return;
+    if (Date.now() > deadline) {
+      const others = conflictingPolicyFiles(readPolicyFile(POLICY_FILE) ?? {});
+      throw new Error(
+        `the extension never saw its managed policy (${POLICY_FILE})${others.length ? `: hidden by ${others.join(', ')}` : ''}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
 

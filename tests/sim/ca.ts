@@ -18,6 +18,7 @@
  * Everything is synchronous (execFileSync): it runs once per test file, in ~0.3 s.
  */
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -111,12 +112,18 @@ function makeRoot(dir: string, name: string, subject: string): KeyPair {
   return readPair(dir, name);
 }
 
-function makeLeaf(
+/**
+ * Issues a server certificate signed by `issuer` into `dir` (`<name>.key`, `<name>.crt`).
+ * `sans` are subjectAltName entries (`DNS:app.raftr.com`, `IP:52.8.243.15`). A random serial:
+ * NSS refuses two different certificates with one issuer and serial, and the mail world issues
+ * its leaf from the same root in another directory (mail/certs.ts).
+ */
+export function issueLeaf(
   dir: string,
   name: string,
-  issuer: string,
+  issuer: KeyPair,
   subject: string,
-  sans: string[],
+  sans: readonly string[],
 ): KeyPair {
   run(
     'openssl',
@@ -143,10 +150,11 @@ function makeLeaf(
       '-in',
       `${name}.csr`,
       '-CA',
-      `${issuer}.crt`,
+      issuer.certPath,
       '-CAkey',
-      `${issuer}.key`,
-      '-CAcreateserial',
+      issuer.keyPath,
+      '-set_serial',
+      `0x${randomBytes(16).toString('hex')}`,
       '-out',
       `${name}.crt`,
       '-days',
@@ -176,20 +184,20 @@ export function createPki(): TestPki {
   try {
     const raftrSans = RAFTR_CERT_NAMES.map((n) => `DNS:${n}`);
     const root = makeRoot(dir, 'root', '/O=Raftr Access Check tests/CN=Raftr E2E Test Root CA');
-    const raftr = makeLeaf(dir, 'raftr', 'root', '/CN=app.raftr.com', raftrSans);
+    const raftr = issueLeaf(dir, 'raftr', root, '/CN=app.raftr.com', raftrSans);
     // Named like a FortiGate's default TLS-inspection CA ("Fortinet_CA_SSL").
     const filter = makeRoot(
       dir,
       'filter',
       '/C=US/O=Fortinet/OU=Certificate Authority/CN=Fortinet_CA_SSL',
     );
-    const blockPage = makeLeaf(dir, 'blockpage', 'filter', '/CN=app.raftr.com', raftrSans);
+    const blockPage = issueLeaf(dir, 'blockpage', filter, '/CN=app.raftr.com', raftrSans);
     const interception = makeRoot(
       dir,
       'interception',
       '/O=Campus Edge Inspection/CN=Campus Edge Inspection CA',
     );
-    const intercepted = makeLeaf(dir, 'intercepted', 'interception', '/CN=app.raftr.com', [
+    const intercepted = issueLeaf(dir, 'intercepted', interception, '/CN=app.raftr.com', [
       ...raftrSans,
       `IP:${RAFTR_IP}`,
     ]);

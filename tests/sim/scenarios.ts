@@ -8,8 +8,13 @@
  * https://source.chromium.org/chromium/chromium/src/+/main:net/base/host_mapping_rules.h
  *
  * Expectations are the popup's test contract (data-outcome / data-finding values), written
- * here once so that the e2e tests, the benchmark and the demo command agree on them.
+ * here once so that the e2e tests, the benchmark and the demo command agree on them. Their
+ * vocabularies (probe target ids, outcomes, finding ids) are the product's own types: a renamed
+ * outcome or finding breaks these expectations at compile time.
  */
+import type { NetworkFindingId } from '@/utils/findings';
+import type { Outcome } from '@/utils/outcomes';
+import type { ProbeTargetId } from '@/utils/profile';
 import type { TestPki } from './ca';
 import { RAFTR_IP } from './ca';
 import {
@@ -55,58 +60,16 @@ export type ServerKind =
   | 'captive-portal'
   | 'interception';
 
-/** Probe target ids of the popup contract (`[data-testid="check"][data-target]`). */
-export const PROBE_TARGETS = [
-  'app-https',
-  'web-https',
-  'api-ip-https',
-  'api-ip-http',
-  'control',
-] as const;
-export type ProbeTarget = (typeof PROBE_TARGETS)[number];
-
-/** Probe outcomes of the popup contract (`data-outcome`). */
-export type ProbeOutcome =
-  | 'ok'
-  | 'dns-failed'
-  | 'refused'
-  | 'reset'
-  | 'timeout'
-  | 'tls-untrusted'
-  | 'proxy-blocked'
-  | 'captive-portal'
-  | 'blocked-by-policy'
-  | 'blocked-by-extension'
-  | 'server-error'
-  | 'offline'
-  | 'unknown';
-
-/** Network finding ids of the popup contract (`[data-testid="finding"][data-finding]`). */
-export type FindingId =
-  | 'all-clear'
-  | 'offline'
-  | 'captive-portal'
-  | 'raftr-blocked'
-  | 'ip-blocked'
-  | 'port-80-blocked'
-  | 'names-blocked'
-  | 'proxy-block-page'
-  | 'tls-interception'
-  | 'blocked-by-policy'
-  | 'blocked-by-extension'
-  | 'raftr-server-error'
-  | 'unexplained';
-
 /** A Chromium enterprise policy document (https://chromeenterprise.google/policies/). */
 export type ChromiumPolicy = Record<string, unknown>;
 
 export interface Expectation {
   /** Outcomes asserted per probe; a probe left out must still finish with some outcome. */
-  outcomes: Partial<Record<ProbeTarget, ProbeOutcome>>;
+  outcomes: Partial<Record<ProbeTargetId, Outcome>>;
   /** Exactly these findings, no others. */
-  findings: FindingId[];
+  findings: NetworkFindingId[];
   /** Texts each finding's visible text must contain (the exact allow-list entries). */
-  findingTexts: Partial<Record<FindingId, (string | RegExp)[]>>;
+  findingTexts: Partial<Record<NetworkFindingId, (string | RegExp)[]>>;
 }
 
 export interface Scenario {
@@ -156,7 +119,7 @@ const HEALTHY = routes(
   [CONTROL, 'control'],
 );
 
-const ALL_OK: Record<ProbeTarget, ProbeOutcome> = {
+const ALL_OK: Record<ProbeTargetId, Outcome> = {
   'app-https': 'ok',
   'web-https': 'ok',
   'api-ip-https': 'ok',
@@ -354,6 +317,9 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
   },
 };
 
+/** The rule that keeps every request on this machine: always the last one. */
+export const CATCH_ALL_RULE = 'MAP * ~NOTFOUND';
+
 /** `MAP host:port 127.0.0.1:P, …, MAP * ~NOTFOUND`: the value of --host-resolver-rules. */
 export function hostResolverRules(
   scenarioRoutes: Partial<Record<Endpoint, ServerKind>>,
@@ -368,8 +334,30 @@ export function hostResolverRules(
     rules.push(`MAP ${endpoint} 127.0.0.1:${port}`);
   }
   // Last, so that it catches everything not mapped above: names and IP literals alike.
-  rules.push('MAP * ~NOTFOUND');
+  rules.push(CATCH_ALL_RULE);
   return rules.join(', ');
+}
+
+/** A rule another part of the simulation may add: one host:port onto loopback (or NOTFOUND). */
+const LOCAL_RULE = /^MAP (?!\*\s)\S+ (?:127\.0\.0\.1:\d+|~NOTFOUND)$/;
+
+/**
+ * Puts `extraRules` (e.g. the mail world's `MAP gmail.googleapis.com:443 127.0.0.1:P`) before a
+ * scenario's rules: Chromium takes the first rule that matches, so they win, and the scenario's
+ * own mapping of a host:port they map is dropped. `MAP * ~NOTFOUND` stays last. An extra rule
+ * may only map one host onto 127.0.0.1 (no `EXCLUDE`, no catch-all): nothing may leave the
+ * machine.
+ */
+export function mergeHostResolverRules(extraRules: readonly string[], base: string): string {
+  const bad = extraRules.filter((rule) => !LOCAL_RULE.test(rule));
+  if (bad.length) throw new Error(`host resolver rules must map one host to 127.0.0.1: ${bad}`);
+  const mapped = new Set(extraRules.map((rule) => rule.split(/\s+/)[1]));
+  const kept = base
+    .split(',')
+    .map((rule) => rule.trim())
+    .filter((rule) => rule && !mapped.has(rule.split(/\s+/)[1] ?? ''));
+  const others = kept.filter((rule) => !rule.startsWith('MAP * '));
+  return [...extraRules, ...others, CATCH_ALL_RULE].join(', ');
 }
 
 export interface SimNet {

@@ -52,9 +52,10 @@ const LOOPBACK = '127.0.0.1';
 
 /**
  * Listens on 127.0.0.1:0 and tracks sockets. `server.close()` alone waits for open
- * connections, and a silent-drop server's connections never end on their own.
+ * connections, and a silent-drop server's connections never end on their own. Every server of
+ * the simulation (the mail world's too, mail/http.ts) listens through this.
  */
-async function track(
+export async function track(
   name: string,
   server: net.Server,
   requests: SimRequest[] = [],
@@ -124,7 +125,8 @@ async function startHttp(name: string, handler: Handler, tls?: TlsCredentials): 
   return track(name, server, requests);
 }
 
-function html(
+/** An HTML answer nobody caches (the mail world's pages use it too, mail/http.ts). */
+export function sendHtml(
   res: http.ServerResponse,
   status: number,
   body: string,
@@ -160,7 +162,7 @@ export function startRaftrHttps(
   const status = options.status ?? 200;
   return startHttp(
     status === 200 ? 'raftr-https' : `raftr-https-${status}`,
-    (_req, res) => html(res, status, status >= 500 ? SERVICE_UNAVAILABLE_PAGE : RAFTR_PAGE),
+    (_req, res) => sendHtml(res, status, status >= 500 ? SERVICE_UNAVAILABLE_PAGE : RAFTR_PAGE),
     creds,
   );
 }
@@ -170,7 +172,7 @@ export function startRaftrHttp(options: RaftrServerOptions = {}): Promise<SimSer
   const { status } = options;
   return startHttp(status === undefined ? 'raftr-http' : `raftr-http-${status}`, (_req, res) => {
     if (status !== undefined) {
-      html(res, status, status >= 500 ? SERVICE_UNAVAILABLE_PAGE : RAFTR_PAGE);
+      sendHtml(res, status, status >= 500 ? SERVICE_UNAVAILABLE_PAGE : RAFTR_PAGE);
       return;
     }
     res.writeHead(301, { location: 'https://app.raftr.com/', 'content-length': 0 });
@@ -189,7 +191,7 @@ export function startControl(): Promise<SimServer> {
       res.end();
       return;
     }
-    html(res, 404, '<!doctype html><title>404 Not Found</title><p>Not Found</p>');
+    sendHtml(res, 404, '<!doctype html><title>404 Not Found</title><p>Not Found</p>');
   });
 }
 
@@ -281,7 +283,7 @@ export function fortiGuardBlockPage(host: string, url: string): string {
 export function startBlockPage(tls?: TlsCredentials): Promise<SimServer> {
   return startHttp(
     tls ? 'block-page-https' : 'block-page-http',
-    (req, res) => html(res, 403, fortiGuardBlockPage(req.headers.host ?? '', req.url ?? '/')),
+    (req, res) => sendHtml(res, 403, fortiGuardBlockPage(req.headers.host ?? '', req.url ?? '/')),
     tls,
   );
 }
@@ -298,7 +300,7 @@ export function startCaptivePortal(): Promise<SimServer> {
   return startHttp('captive-portal', (req, res) => {
     const host = req.headers.host ?? '';
     if (host.split(':')[0] === CAPTIVE_PORTAL_HOST) {
-      html(
+      sendHtml(
         res,
         200,
         '<!doctype html><html><head><title>Campus Wi-Fi</title></head><body><h1>Campus Wi-Fi</h1><form><label>Student ID <input name="id"></label><button>Sign in</button></form></body></html>',
@@ -307,7 +309,7 @@ export function startCaptivePortal(): Promise<SimServer> {
     }
     const original = `http://${host}${req.url ?? '/'}`;
     const location = `http://${CAPTIVE_PORTAL_HOST}/portal?continue=${encodeURIComponent(original)}`;
-    html(res, 302, `<!doctype html><a href="${location}">Sign in to Campus Wi-Fi</a>`, {
+    sendHtml(res, 302, `<!doctype html><a href="${location}">Sign in to Campus Wi-Fi</a>`, {
       location,
     });
   });
@@ -319,7 +321,7 @@ export function startCaptivePortal(): Promise<SimServer> {
  * as a relaying proxy would deliver it.
  */
 export function startInterception(creds: TlsCredentials): Promise<SimServer> {
-  return startHttp('interception', (_req, res) => html(res, 200, RAFTR_PAGE), creds);
+  return startHttp('interception', (_req, res) => sendHtml(res, 200, RAFTR_PAGE), creds);
 }
 
 /** Closes every server given, concurrently. */

@@ -331,14 +331,7 @@ export function gmailHandler(store: MailboxStore, oauth: OAuthAuthority, telemet
           ? 'gmail.get'
           : 'gmail.list';
     const fault = telemetry.hit(endpoint);
-    const status = (code: number) =>
-      telemetry.record({
-        at: Date.now(),
-        endpoint,
-        method: req.method ?? 'GET',
-        path: url.pathname + url.search,
-        status: code,
-      });
+    const status = telemetry.recorder(endpoint, req, url);
     if (fault) {
       status(429);
       // Google's per-user rate limit error (https://developers.google.com/workspace/gmail/api/guides/handle-errors).

@@ -234,22 +234,17 @@ export function parseFilter(text: string): Node {
     }
     return { kind: 'cmp', op, left, right };
   };
-  const and = (): Node => {
-    let left = primary();
-    while (peek() === 'and') {
+  /** `term (kind term)*`, left-associative: `and` binds tighter than `or`. */
+  const chain = (kind: 'and' | 'or', term: () => Node) => (): Node => {
+    let left = term();
+    while (peek() === kind) {
       next();
-      left = { kind: 'and', left, right: primary() };
+      left = { kind, left, right: term() };
     }
     return left;
   };
-  const or = (): Node => {
-    let left = and();
-    while (peek() === 'or') {
-      next();
-      left = { kind: 'or', left, right: and() };
-    }
-    return left;
-  };
+  const and = chain('and', primary);
+  const or = chain('or', and);
   const tree = or();
   if (i < tokens.length)
     throw new GraphError(
@@ -522,19 +517,14 @@ export function graphHandler(
       'request-id': requestId,
       'client-request-id': String(req.headers['client-request-id'] ?? requestId),
     };
+    const record = telemetry.recorder(endpoint, req, url);
     const fail = (
       status: number,
       code: string,
       message: string,
       headers: http.OutgoingHttpHeaders = {},
     ) => {
-      telemetry.record({
-        at: Date.now(),
-        endpoint,
-        method: req.method ?? 'GET',
-        path: url.pathname + url.search,
-        status,
-      });
+      record(status);
       sendJson(
         res,
         status,
@@ -553,13 +543,7 @@ export function graphHandler(
       );
     };
     const ok = (body: unknown) => {
-      telemetry.record({
-        at: Date.now(),
-        endpoint,
-        method: req.method ?? 'GET',
-        path: url.pathname + url.search,
-        status: 200,
-      });
+      record(200);
       sendJson(res, 200, body, common);
     };
     const fault = telemetry.hit(endpoint);

@@ -296,16 +296,22 @@ export function microsoftMailboxDelivery(junk: boolean): string {
 // ------------------------------------------------------------------------------------------
 // Gateways in front of the mailbox.
 
-export function proofpointHeaders(input: {
+/** The hop a gateway received the message on. */
+export interface GatewayHop {
   helo: string;
   rdns: string | null;
   ip: string;
   rcpt: string;
   at: number;
-}): string[] {
-  const from = input.rdns
-    ? `${input.helo} (${input.rdns} [${input.ip}])`
-    : `${input.helo} ([${input.ip}])`;
+}
+
+/** `helo (rdns [ip])`: the from-part of a gateway's Received field. */
+function receivedFrom(hop: GatewayHop): string {
+  return hop.rdns ? `${hop.helo} (${hop.rdns} [${hop.ip}])` : `${hop.helo} ([${hop.ip}])`;
+}
+
+export function proofpointHeaders(input: GatewayHop): string[] {
+  const from = receivedFrom(input);
   return [
     `Received: from ${from}\r\n\tby mx0a-00123.pphosted.com (PPS) with ESMTPS id 4336a8${randomBytes(3).toString('hex')}-1\r\n\t(version=TLSv1.3 cipher=TLS_AES_256_GCM_SHA384 bits=256 verify=NOT)\r\n\tfor <${input.rcpt}>; ${rfc5322Date(input.at)}`,
     'X-Proofpoint-Virus-Version: vendor=baseguard\r\n engine=ICAP:2.0.293,Aquarius:18.0.1039,Hydra:6.0.680,FMLib:17.12.62.30\r\n definitions=2024-11-26_10,2024-11-26_01,2024-11-25_01 signatures=0',
@@ -314,16 +320,8 @@ export function proofpointHeaders(input: {
   ];
 }
 
-export function mimecastHeaders(input: {
-  helo: string;
-  rdns: string | null;
-  ip: string;
-  rcpt: string;
-  at: number;
-}): string[] {
-  const from = input.rdns
-    ? `${input.helo} (${input.rdns} [${input.ip}])`
-    : `${input.helo} ([${input.ip}])`;
+export function mimecastHeaders(input: GatewayHop): string[] {
+  const from = receivedFrom(input);
   return [
     `Received: from ${from} by relay.mimecast.com with ESMTP with STARTTLS\r\n (version=TLSv1.3, cipher=TLS_AES_256_GCM_SHA384) id\r\n uk-mta-12-${randomBytes(12).toString('base64url')}-1; ${rfc5322Date(input.at)}`,
     `X-MC-Unique: ${randomBytes(12).toString('base64url')}-1`,

@@ -1,25 +1,19 @@
 /**
  * What every HTTPS emulator of the mail world shares: a TLS server on 127.0.0.1 that frees
- * every socket on close(), per-endpoint call counts, fault injection (the next N calls of an
- * endpoint answer 429 with Retry-After), CORS for extension origins, and small JSON helpers.
- *
- * tests/sim/servers.ts has the same socket tracking for the network check's servers, but
- * keeps it private; this is the mail world's copy (see the report: exporting `track` there
- * would remove it).
+ * every socket on close() (`track`, tests/sim/servers.ts, as every simulated server does),
+ * per-endpoint call counts, fault injection (the next N calls of an endpoint answer 429 with
+ * Retry-After), CORS for extension origins, and small JSON helpers.
  */
 import type http from 'node:http';
 import https from 'node:https';
-import type net from 'node:net';
+import { type TlsCredentials, track } from '../servers';
+
+export { sendHtml } from '../servers';
 
 export interface Service {
   readonly name: string;
   readonly port: number;
   close(): Promise<void>;
-}
-
-export interface TlsCredentials {
-  key: string;
-  cert: string;
 }
 
 export type Handler = (
@@ -34,7 +28,6 @@ export async function startHttpsService(
   tls: TlsCredentials,
   handler: Handler,
 ): Promise<Service> {
-  const sockets = new Set<net.Socket>();
   const server = https.createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
     const url = new URL(req.url ?? '/', `https://${req.headers.host ?? name}`);
     Promise.resolve()
@@ -50,34 +43,7 @@ export async function startHttpsService(
   });
   // Keep-alive as the real APIs allow, but short, so idle sockets do not pile up.
   server.keepAliveTimeout = 5_000;
-  server.on('connection', (socket: net.Socket) => {
-    sockets.add(socket);
-    socket.on('error', () => {});
-    socket.on('close', () => sockets.delete(socket));
-  });
-  server.on('tlsClientError', () => {});
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error(`${name}: no TCP address`);
-  let closing: Promise<void> | undefined;
-  return {
-    name,
-    port: address.port,
-    close() {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-        sockets.clear();
-      });
-      return closing;
-    },
-  };
+  return track(name, server);
 }
 
 export interface CallRecord {
@@ -117,6 +83,18 @@ export class Telemetry {
 
   record(call: CallRecord): void {
     this.calls.push(call);
+  }
+
+  /** Records `req` (to `endpoint`) with the status it is answered with, when called. */
+  recorder(endpoint: string, req: http.IncomingMessage, url: URL): (status: number) => void {
+    return (status) =>
+      this.record({
+        at: Date.now(),
+        endpoint,
+        method: req.method ?? 'GET',
+        path: url.pathname + url.search,
+        status,
+      });
   }
 
   callCounts(): Record<string, number> {
@@ -180,21 +158,6 @@ export function sendJson(
     ...headers,
   });
   res.end(text);
-}
-
-export function sendHtml(
-  res: http.ServerResponse,
-  status: number,
-  body: string,
-  headers: http.OutgoingHttpHeaders = {},
-): void {
-  res.writeHead(status, {
-    'content-type': 'text/html; charset=utf-8',
-    'content-length': Buffer.byteLength(body),
-    'cache-control': 'no-store',
-    ...headers,
-  });
-  res.end(body);
 }
 
 export function redirect(

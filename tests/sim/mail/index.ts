@@ -3,6 +3,7 @@
  * tests and the benchmark. README.md describes the contract and the verified browser facts.
  */
 
+export { mergeHostResolverRules } from '../scenarios';
 export { issueLeaf, type Leaf } from './certs';
 export * from './constants';
 export {
@@ -44,7 +45,6 @@ export {
   type MailWorld,
   type MailWorldOptions,
   type MessageOutcome,
-  mergeHostResolverRules,
   type SendingOptions,
   startMailWorld,
   type TestMessageHandle,

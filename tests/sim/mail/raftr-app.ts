@@ -112,6 +112,9 @@ export function raftrAppHandler(options: RaftrAppOptions) {
       const sentAt = new Date(now).toISOString();
       requests.push({ token, to: key, sentAt });
       options.sendTestMessage(key, token);
+      // In the call log too, so that the mailbox calls before it (preparation) and after it
+      // (polls) can be told apart.
+      options.telemetry.recorder('raftr.test-message', req, url)(202);
       sendJson(res, 202, { token, sentAt });
       return;
     }

@@ -175,6 +175,32 @@ function smtpError(code: number, message: string): Error {
   return Object.assign(new Error(message), { responseCode: code });
 }
 
+/** What one system did with one message (for all its recipients), for the delivery log. */
+function messageEvents(
+  log: DeliveryLog,
+  system: DeliveryEvent['system'],
+  message: { messageId?: string; token?: string; rcpts: readonly string[] },
+) {
+  const note = (event: DeliveryEventKind, detail: string) =>
+    log.add({
+      at: Date.now(),
+      system,
+      event,
+      messageId: message.messageId,
+      token: message.token,
+      recipient: message.rcpts.join(','),
+      detail,
+    });
+  return {
+    note,
+    /** Logs the refusal and returns the SMTP error to throw. */
+    reject: (code: number, text: string) => {
+      note('rejected', `${code} ${text}`);
+      return smtpError(code, text);
+    },
+  };
+}
+
 /** Where the header block ends (the blank line), in a raw message. */
 function splitMessage(raw: string): { head: string; body: string } {
   const index = raw.search(/\r?\n\r?\n/);
@@ -437,6 +463,7 @@ export function startMailboxMx(
       const fields = parseHeaderFields(raw);
       const messageId = headerValue(fields, 'Message-ID');
       const { kind, token } = raftrKind(raw);
+      const events = messageEvents(ctx.log, platform, { messageId, token, rcpts });
       const config = ctx.config();
       const gateway = connectingFromGateway(connectingIp);
       const firstHop = !(gateway && ctx.gatewayFor(rcpts[0]?.split('@')[1] ?? ''));
@@ -471,16 +498,7 @@ export function startMailboxMx(
           platform === 'microsoft'
             ? `5.7.509 Access denied, sending domain ${auth.fromDomain} does not pass DMARC verification and has a DMARC policy of reject.`
             : `5.7.26 Unauthenticated email from ${auth.fromDomain} is not accepted due to domain's DMARC policy. - gsmtp`;
-        ctx.log.add({
-          at: Date.now(),
-          system: platform,
-          event: 'rejected',
-          messageId,
-          token,
-          recipient: rcpts.join(','),
-          detail: `550 ${text}`,
-        });
-        throw smtpError(550, text);
+        throw events.reject(550, text);
       }
       if (config.honorDmarc && dmarcFailed && dmarcPolicy === 'quarantine') {
         placement = 'spam';
@@ -488,28 +506,10 @@ export function startMailboxMx(
         dmarcAction = 'quarantine';
       }
       if (firstHop && config.policy === 'reject') {
-        const [code, text] = REPLIES[platform].reject(connectingIp);
-        ctx.log.add({
-          at: Date.now(),
-          system: platform,
-          event: 'rejected',
-          messageId,
-          token,
-          recipient: rcpts.join(','),
-          detail: `${code} ${text}`,
-        });
-        throw smtpError(code, text);
+        throw events.reject(...REPLIES[platform].reject(connectingIp));
       }
       if (firstHop && config.policy === 'quarantine') {
-        ctx.log.add({
-          at: Date.now(),
-          system: platform,
-          event: 'quarantined',
-          messageId,
-          token,
-          recipient: rcpts.join(','),
-          detail: 'held in quarantine (high confidence spam)',
-        });
+        events.note('quarantined', 'held in quarantine (high confidence spam)');
         return;
       }
       switch (config.policy) {
@@ -625,31 +625,12 @@ export function startGatewayMx(
       const rcpts = session.envelope.rcptTo.map((r) => r.address.toLowerCase());
       const messageId = headerValue(parseHeaderFields(raw), 'Message-ID');
       const { token } = raftrKind(raw);
+      const events = messageEvents(ctx.log, kind, { messageId, token, rcpts });
       applyGreylistDelay(ctx, greylist, session, messageId);
       const config = ctx.config();
-      if (config.policy === 'reject') {
-        const [code, text] = REPLIES[kind].reject(ip);
-        ctx.log.add({
-          at: Date.now(),
-          system: kind,
-          event: 'rejected',
-          messageId,
-          token,
-          recipient: rcpts.join(','),
-          detail: `${code} ${text}`,
-        });
-        throw smtpError(code, text);
-      }
+      if (config.policy === 'reject') throw events.reject(...REPLIES[kind].reject(ip));
       if (config.policy === 'quarantine') {
-        ctx.log.add({
-          at: Date.now(),
-          system: kind,
-          event: 'quarantined',
-          messageId,
-          token,
-          recipient: rcpts.join(','),
-          detail: `held in ${kind} quarantine`,
-        });
+        events.note('quarantined', `held in ${kind} quarantine`);
         return;
       }
       const at = ctx.clock.now(messageId);
@@ -670,15 +651,7 @@ export function startGatewayMx(
       const relay = (async () => {
         await new Promise((r) => setTimeout(r, 150));
         if (port === undefined) {
-          ctx.log.add({
-            at: Date.now(),
-            system: kind,
-            event: 'relay-failed',
-            messageId,
-            token,
-            recipient: rcpts.join(','),
-            detail: `no route to ${mx}`,
-          });
+          events.note('relay-failed', `no route to ${mx}`);
           return;
         }
         const outcome = await deliverOnce(
@@ -688,15 +661,10 @@ export function startGatewayMx(
           standIn,
           ctx.tls.ca,
         );
-        ctx.log.add({
-          at: Date.now(),
-          system: kind,
-          event: outcome.code !== null && outcome.code < 400 ? 'relayed' : 'relay-failed',
-          messageId,
-          token,
-          recipient: rcpts.join(','),
-          detail: `${mx}: ${outcome.response}`,
-        });
+        events.note(
+          outcome.code !== null && outcome.code < 400 ? 'relayed' : 'relay-failed',
+          `${mx}: ${outcome.response}`,
+        );
       })();
       pending.add(relay);
       void relay.finally(() => pending.delete(relay));

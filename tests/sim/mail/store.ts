@@ -35,6 +35,12 @@ export interface StoredMessage {
   internetMessageId: string;
   /** When the mailbox platform accepted it (Gmail internalDate, Graph receivedDateTime), epoch ms. */
   receivedAt: number;
+  /**
+   * When the store really got it (real clock, epoch ms): from then on the APIs list it. Unlike
+   * `receivedAt`, which is stamped from the message's virtual clock (history, greylisting) and
+   * a little after the SMTP transaction, as a mailbox would.
+   */
+  storedAt: number;
   placement: StoredPlacement;
   /** Gmail labels for this placement (INBOX + a category tab, SPAM, TRASH, or a user label). */
   labels: string[];
@@ -112,6 +118,7 @@ export class MailboxStore {
       | 'internetMessageId'
       | 'labels'
       | 'isRead'
+      | 'storedAt'
     >,
   ): StoredMessage {
     const headers = parseHeaderFields(input.raw);
@@ -129,6 +136,7 @@ export class MailboxStore {
       internetMessageId: headerValue(headers, 'Message-ID') ?? '',
       labels: gmailLabelsFor(input.placement, input.kind),
       isRead: false,
+      storedAt: Date.now(),
     };
     this.messages.push(message);
     for (const listener of this.listeners) listener(message);
@@ -161,6 +169,12 @@ export class MailboxStore {
   move(message: StoredMessage, placement: StoredPlacement): void {
     message.placement = placement;
     message.labels = gmailLabelsFor(placement, message.kind);
+  }
+
+  /** Deletes a message for good (the user emptying it from Trash). */
+  remove(message: StoredMessage): void {
+    const index = this.messages.indexOf(message);
+    if (index >= 0) this.messages.splice(index, 1);
   }
 
   onAdd(listener: (message: StoredMessage) => void): () => void {

@@ -5,9 +5,9 @@
  * DNS over HTTPS and Raftr's app (test-message endpoint, reset page), every one on 127.0.0.1.
  *
  * Chromium reaches the HTTPS services by their real names through `rules`
- * (`MAP gmail.googleapis.com:443 127.0.0.1:P`, …), merged before a network scenario's own rules
- * with `mergeHostResolverRules`. SMTP never involves the browser: the sender finds the MX in
- * the test DNS and the world maps MX host names to its local SMTP ports.
+ * (`MAP gmail.googleapis.com:443 127.0.0.1:P`, …), placed before a network scenario's own rules
+ * (browser.ts `extraRules`). SMTP never involves the browser: the sender finds the MX in the
+ * test DNS and the world maps MX host names to its local SMTP ports.
  *
  * Plain functions, no Playwright: the e2e tests, the benchmark and the demo use it alike.
  */
@@ -131,7 +131,7 @@ export interface MailWorld {
   readonly user: string;
   readonly otherUser: string;
   readonly mailbox: MailboxPlatform;
-  /** `MAP host:443 127.0.0.1:P` for each HTTPS service, to put before a scenario's rules. */
+  /** `MAP host:443 127.0.0.1:P` for each HTTPS service, to put before a scenario's rules (`extraRules`). */
   readonly rules: string[];
   readonly ports: Readonly<Record<MailHttpsHost, number>>;
   readonly smtpPorts: Readonly<Record<string, number>>;
@@ -158,6 +158,8 @@ export interface MailWorld {
   /** Points campus.test's MX at a mailbox platform or a gateway in front of it. */
   setRouting(mailbox: MailboxPlatform, gateway?: GatewayKind | null): void;
   setSending(sending: SendingOptions): void;
+  /** Changes SendGrid's queueing time for the messages requested from now on. */
+  setSendDelay(ms: number): void;
   setConsent(mode: ConsentMode): void;
   /** The next `n` calls of an endpoint ("gmail.list", "graph.messages", or a whole "gmail") answer 429 with Retry-After. */
   failNext(endpoint: string, n: number, retryAfterS: number): void;
@@ -170,20 +172,6 @@ export interface MailWorld {
   /** The stored messages of a mailbox (default the user's), newest first. */
   messages(owner?: string): StoredMessage[];
   close(): Promise<void>;
-}
-
-/** Inserts mail-world rules before a scenario's rules (first match wins; `MAP * ~NOTFOUND` stays last). */
-export function mergeHostResolverRules(mailRules: readonly string[], base: string): string {
-  const rest = base
-    .split(',')
-    .map((r) => r.trim())
-    .filter(Boolean);
-  const mapped = new Set(mailRules.map((r) => r.split(/\s+/)[1]));
-  // Drop the scenario's own mapping of a host:port the mail world serves (app.raftr.com:443).
-  const kept = rest.filter((r) => !mapped.has(r.split(/\s+/)[1] ?? ''));
-  const last = kept.filter((r) => /^MAP \* /.test(r));
-  const others = kept.filter((r) => !/^MAP \* /.test(r));
-  return [...mailRules, ...others, ...(last.length ? last : ['MAP * ~NOTFOUND'])].join(', ');
 }
 
 const DISPLAY_NAMES: Record<string, string> = {
@@ -223,6 +211,7 @@ export async function startMailWorld(options: MailWorldOptions): Promise<MailWor
     rewriteLinks: options.rewriteLinks ?? false,
   };
   let sending: SendingOptions = { ...options.sending };
+  let sendDelayMs = options.sendDelayMs ?? 800;
 
   const mxNames = [
     mxHostFor('microsoft', userDomain),
@@ -274,7 +263,7 @@ export async function startMailWorld(options: MailWorldOptions): Promise<MailWor
         pendingTimers.delete(timer);
         if (closed) return;
         void sender.send(spec).then(resolve);
-      }, options.sendDelayMs ?? 800);
+      }, sendDelayMs);
       pendingTimers.add(timer);
     });
 
@@ -408,6 +397,9 @@ export async function startMailWorld(options: MailWorldOptions): Promise<MailWor
       },
       setSending(next) {
         sending = { ...next };
+      },
+      setSendDelay(ms) {
+        sendDelayMs = ms;
       },
       setConsent(mode) {
         oauth.consent = mode;
