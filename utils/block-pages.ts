@@ -30,8 +30,6 @@
 
 import { BLOCK_PRODUCTS, type BlockProductId } from './block-products';
 
-export { BLOCK_PRODUCT_IDS, BLOCK_PRODUCTS, type BlockProductId } from './block-products';
-
 /** What the probe saw. Header names may be in any case. */
 export interface HttpEvidence {
   status?: number;

@@ -4,7 +4,7 @@
  * `createTranslator`, which follows the WebExtension substitution rules ($1…$9 and
  * `$NAME$` placeholders; https://developer.chrome.com/docs/extensions/reference/api/i18n).
  */
-import english from '../public/_locales/en/messages.json';
+import english from '../public/_locales/en/messages.json' with { type: 'json' };
 
 export type Catalog = Record<
   string,

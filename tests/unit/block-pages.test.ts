@@ -1,10 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { BLOCK_PRODUCT_IDS, BLOCK_PRODUCTS, type BlockProductId } from '@/utils/block-products';
 import {
   BLOCK_PAGE_FINGERPRINTS,
-  BLOCK_PRODUCT_IDS,
-  BLOCK_PRODUCTS,
-  type BlockProductId,
   DNS_FILTER_ADDRESSES,
   type Fingerprint,
   type HttpEvidence,

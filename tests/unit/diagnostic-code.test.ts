@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BLOCK_PRODUCT_IDS } from '@/utils/block-pages';
+import { BLOCK_PRODUCT_IDS } from '@/utils/block-products';
 import {
   ALPHABET,
   CODE_LENGTH,

@@ -4,7 +4,7 @@
  * is anything the popup could hand the encoder, in range or not.
  */
 import fc from 'fast-check';
-import { BLOCK_PRODUCT_IDS } from '@/utils/block-pages';
+import { BLOCK_PRODUCT_IDS } from '@/utils/block-products';
 import {
   AUTH_VERDICTS,
   DELAY_BANDS,

@@ -298,6 +298,56 @@ describe('test message, delivery and the mailbox APIs', () => {
     ).toMatchObject({ mail: world.user });
   });
 
+  it('answers $search as KQL: from: by address or domain (digests too, no look-alikes), newest first, 400 beside $orderby', async () => {
+    const access = await signIn('microsoft');
+    const auth = { authorization: `Bearer ${access}` };
+    const lookAlike = (from: string, subject: string) =>
+      world.store.add({
+        owner: world.user,
+        platform: 'microsoft',
+        raw: `From: Raftr <${from}>\r\nTo: ${world.user}\r\nSubject: ${subject}\r\nMessage-ID: <${randomBytes(6).toString('hex')}@evil.test>\r\n\r\nHello\r\n`,
+        receivedAt: Date.now() - 60_000,
+        placement: 'inbox',
+        kind: 'other',
+      });
+    lookAlike('no-reply@raftr.com.evil.test', 'Look-alike 1');
+    lookAlike('no-reply@notraftr.com', 'Look-alike 2');
+    const search = encodeURIComponent('"from:raftr.com OR from:digest.raftr.com"');
+    const select = 'id,subject,from,receivedDateTime,parentFolderId,inferenceClassification';
+    const list = await call(
+      'graph.microsoft.com',
+      `/v1.0/me/messages?$search=${search}&$select=${select}&$top=25`,
+      { headers: auth },
+    );
+    expect(list.status).toBe(200);
+    const value = list.json().value as {
+      from: { emailAddress: { address: string } };
+      receivedDateTime: string;
+    }[];
+    const senders = value.map((m) => m.from.emailAddress.address);
+    expect(senders).toContain('no-reply@raftr.com');
+    expect(senders.some((a) => a.endsWith('@digest.raftr.com'))).toBe(true);
+    expect(senders.every((a) => /@(digest\.)?raftr\.com$/.test(a))).toBe(true);
+    const dates = value.map((m) => Date.parse(m.receivedDateTime));
+    expect(dates).toEqual([...dates].sort((a, b) => b - a));
+    // Implicit AND; a bare word is a substring of subject, sender or body.
+    const lookAlikes = await call(
+      'graph.microsoft.com',
+      `/v1.0/me/messages?$search=${encodeURIComponent('"Look-alike from:evil.test"')}&$select=subject`,
+      { headers: auth },
+    );
+    expect((lookAlikes.json().value as { subject: string }[]).map((m) => m.subject)).toEqual([
+      'Look-alike 1',
+    ]);
+    const bad = await call(
+      'graph.microsoft.com',
+      `/v1.0/me/messages?$search=${search}&$orderby=receivedDateTime%20desc`,
+      { headers: auth },
+    );
+    expect(bad.status).toBe(400);
+    expect((bad.json().error as { code: string }).code).toBe('ErrorInvalidUrlQuery');
+  });
+
   it('puts junk in Gmail’s SPAM label, hidden from a list without includeSpamTrash or in:anywhere', async () => {
     const gmailUser = world.otherUser;
     world.setPolicy('junk');
