@@ -10,6 +10,17 @@ export interface NetworkRunView {
   checkAgain: () => void;
 }
 
+/** The start request sent as the popup's script begins, before its first render. */
+let opening: Promise<NetworkRun> | null = null;
+
+/**
+ * Asks the background for the check at once (main.tsx calls this before rendering): the
+ * probes start while the popup is still laying itself out.
+ */
+export function beginNetworkCheck(): void {
+  opening ??= sendMessage('startNetworkCheck', { force: false });
+}
+
 /**
  * The popup's view of the run: it starts (or joins) the check on open, follows the run in
  * storage, and holds a port to the worker. When the worker stops mid-run the port
@@ -19,8 +30,8 @@ export function useNetworkRun(): NetworkRunView {
   const [run, setRun] = useState<NetworkRun | null>(null);
   const [error, setError] = useState<string | null>(null);
 
-  const start = (force: boolean) => {
-    sendMessage('startNetworkCheck', { force })
+  const start = (force: boolean, pending?: Promise<NetworkRun>) => {
+    (pending ?? sendMessage('startNetworkCheck', { force }))
       .then((started) => {
         setError(null);
         setRun((current) => laterOf(current, started));
@@ -47,7 +58,8 @@ export function useNetworkRun(): NetworkRunView {
     let port = connect();
     const unwatch = networkRunItem.watch((next) => setRun((current) => laterOf(current, next)));
     networkRunItem.getValue().then((stored) => setRun((current) => laterOf(current, stored)));
-    start(false);
+    start(false, opening ?? undefined);
+    opening = null;
     return () => {
       closed = true;
       unwatch();

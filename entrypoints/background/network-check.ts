@@ -262,14 +262,28 @@ export async function observe(
 
 /** Writes go through one queue so that parallel probes never overwrite each other's results. */
 let writes: Promise<unknown> = Promise.resolve();
+/** What this worker last wrote: saves a storage read per update while the worker lives. */
+let lastWritten: NetworkRun | null = null;
+
+function queueWrite(run: NetworkRun): Promise<NetworkRun> {
+  const next = writes.then(async () => {
+    lastWritten = run;
+    await networkRunItem.setValue(run);
+    return run;
+  });
+  writes = next.catch(() => {});
+  return next;
+}
+
 function updateRun(
   change: (run: NetworkRun) => NetworkRun,
   runId: string,
 ): Promise<NetworkRun | null> {
   const next = writes.then(async () => {
-    const current = await networkRunItem.getValue();
+    const current = lastWritten?.id === runId ? lastWritten : await networkRunItem.getValue();
     if (!current || current.id !== runId) return null;
     const updated = change(current);
+    lastWritten = updated;
     await networkRunItem.setValue(updated);
     return updated;
   });
@@ -350,7 +364,8 @@ export function startNetworkCheck(force: boolean): Promise<NetworkRun> {
     if (last?.state === 'running') return active ? last : resume(last);
     if (!force && last && isFresh(last, Date.now(), PROFILE.freshResultMs)) return last;
     const run = newRun(crypto.randomUUID(), Date.now());
-    await networkRunItem.setValue(run);
+    // Queued before any probe result, so the probes can start while it is written.
+    void queueWrite(run);
     void runOnce(run);
     return run;
   });
@@ -360,11 +375,11 @@ export function startNetworkCheck(force: boolean): Promise<NetworkRun> {
 async function resume(run: NetworkRun): Promise<NetworkRun> {
   if (run.resumes >= MAX_RESUMES) {
     const ended = finish(run, Date.now());
-    await networkRunItem.setValue(ended);
+    await queueWrite(ended);
     return ended;
   }
   const resumed = { ...run, resumes: run.resumes + 1 };
-  await networkRunItem.setValue(resumed);
+  await queueWrite(resumed);
   void runOnce(resumed);
   return resumed;
 }

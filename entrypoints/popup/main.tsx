@@ -2,6 +2,7 @@ import { render } from 'preact';
 import { t } from '@/components/i18n';
 import { LazySection } from '@/components/LazySection';
 import { NetworkCheck } from '@/components/NetworkCheck';
+import { beginNetworkCheck } from '@/components/use-network-run';
 import '@/components/base.css';
 import './style.css';
 
@@ -20,4 +21,5 @@ function Popup() {
   );
 }
 
+beginNetworkCheck();
 render(<Popup />, document.getElementById('app') as HTMLElement);

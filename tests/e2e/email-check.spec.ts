@@ -240,6 +240,8 @@ test('the userâ€™s Blocked Senders list: junk with SFV:BLK, the fix is the userâ
   launch.world.setPolicy('blocked-sender');
   await chooseProvider(emailCheck, 'microsoft');
   await expectPlacement(emailCheck, 'spam');
+  // Microsoft's 30-day history ($search) finds the digests too, like Gmail's.
+  await expect(emailCheck.getByTestId('email-history')).toHaveAttribute('data-count', '3');
   await expectFindings(emailCheck, {
     includes: ['email-blocked-sender'],
     excludes: ['email-in-spam'],

@@ -9,6 +9,8 @@
  *   an unknown property or a DateTimeOffset compared with a quoted string is a 400.
  * - Every `$orderby` property must appear in `$filter`, first and in the same order, else
  *   400 `InefficientFilter` (email.md; https://learn.microsoft.com/graph/api/user-list-messages#using-filter-and-orderby-in-the-same-query).
+ * - `$search` is KQL (terms, OR / AND, `from:` by address or domain) and 400s beside `$filter`
+ *   or `$orderby`; results newest first.
  * - `internetMessageHeaders` only when `$select`ed; paging through `@odata.nextLink`.
  * - /me needs User.Read (a token with Mail.Read alone gets 403), messages need Mail.Read or
  *   Mail.ReadBasic (headers and body: Mail.Read). 401 `InvalidAuthenticationToken` when the
@@ -363,6 +365,75 @@ function evaluate(view: MessageView, node: Node): boolean {
       }
     }
   }
+}
+
+// ------------------------------------------------------------------------------------------
+// $search: KQL as Graph applies it to messages (https://learn.microsoft.com/graph/search-query-parameter).
+// Whitespace-separated terms joined by upper-case OR / AND (AND binds tighter; no operator is
+// AND). `from:v` matches the sender address v, or a sender domain that is v or ends with `.v`;
+// `subject:` / `body:` / `to:` match a substring; a bare word a substring of subject, sender or body.
+
+interface SearchTerm {
+  prop: string | null;
+  value: string;
+}
+/** OR of ANDs. */
+type SearchQuery = SearchTerm[][];
+
+export function parseSearch(text: string): SearchQuery {
+  const words = text
+    .trim()
+    .replace(/^"([\s\S]*)"$/, '$1')
+    .split(/\s+/)
+    .filter(Boolean);
+  const query: SearchQuery = [[]];
+  let expectTerm = true;
+  for (const word of words) {
+    if (word === 'OR' || word === 'AND') {
+      if (expectTerm)
+        throw new GraphError(400, 'BadRequest', `Syntax error: unexpected '${word}' in $search.`);
+      if (word === 'OR') query.push([]);
+      expectTerm = true;
+      continue;
+    }
+    const colon = word.indexOf(':');
+    const term: SearchTerm =
+      colon > 0
+        ? { prop: word.slice(0, colon).toLowerCase(), value: word.slice(colon + 1).toLowerCase() }
+        : { prop: null, value: word.toLowerCase() };
+    (query[query.length - 1] as SearchTerm[]).push(term);
+    expectTerm = false;
+  }
+  if (expectTerm && words.length)
+    throw new GraphError(400, 'BadRequest', 'Syntax error: $search ends with an operator.');
+  return query;
+}
+
+function matchesTerm(view: MessageView, term: SearchTerm): boolean {
+  const m = view.message;
+  const value = term.value.replace(/^"|"$/g, '');
+  switch (term.prop) {
+    case 'from': {
+      const address = m.fromAddress.toLowerCase();
+      const domain = address.slice(address.lastIndexOf('@') + 1);
+      return address === value || domain === value || domain.endsWith(`.${value}`);
+    }
+    case 'subject':
+      return m.subject.toLowerCase().includes(value);
+    case 'body':
+      return m.raw.toLowerCase().includes(value);
+    case 'to':
+      return (headerValue(m.headers, 'To') ?? '').toLowerCase().includes(value);
+    default: {
+      // A bare word, or a property this emulator does not know: the word as written.
+      const needle = term.prop ? `${term.prop}:${value}` : value;
+      return `${m.subject} ${m.fromAddress} ${m.raw}`.toLowerCase().includes(needle);
+    }
+  }
+}
+
+function matchesSearch(view: MessageView, query: SearchQuery): boolean {
+  return query.some((all) => all.every((term) => matchesTerm(view, term)));
 }
 
 // ------------------------------------------------------------------------------------------
@@ -726,12 +797,8 @@ export function graphHandler(
       }
       if (filter) list = list.filter((v) => evaluate(v, filter));
       if (search) {
-        const needle = search.replace(/^"|"$/g, '').toLowerCase();
-        list = list.filter((v) =>
-          `${v.message.subject} ${v.message.fromAddress} ${v.message.raw}`
-            .toLowerCase()
-            .includes(needle),
-        );
+        const query = parseSearch(search);
+        list = list.filter((v) => matchesSearch(v, query));
       }
       const sorted = [...list].sort((a, b) => {
         for (const o of orderby) {
