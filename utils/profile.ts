@@ -118,6 +118,12 @@ export interface ProbeTarget {
    * *name* error there proves TCP and TLS completed: the host is reachable.
    */
   nameMismatchMeansReachable: boolean;
+  /**
+   * Also opened in a background tab: browser policies and other extensions block tab
+   * navigations, not an extension's own fetch(). Only the app, the page users open: each tab
+   * costs a renderer process (~60 ms on two cores, measured by `npm run bench`).
+   */
+  openedInTab: boolean;
 }
 
 /**
@@ -136,6 +142,7 @@ export function probeTargets(controlUrl: string = DEFAULT_CONTROL_URL): ProbeTar
       entries: ['raftr-domains'],
       port: 443,
       nameMismatchMeansReachable: false,
+      openedInTab: true,
     },
     {
       id: 'web-https',
@@ -144,6 +151,7 @@ export function probeTargets(controlUrl: string = DEFAULT_CONTROL_URL): ProbeTar
       entries: ['raftr-domains'],
       port: 443,
       nameMismatchMeansReachable: false,
+      openedInTab: false,
     },
     {
       id: 'api-ip-https',
@@ -152,6 +160,7 @@ export function probeTargets(controlUrl: string = DEFAULT_CONTROL_URL): ProbeTar
       entries: ['app-host-ip'],
       port: 443,
       nameMismatchMeansReachable: true,
+      openedInTab: false,
     },
     {
       id: 'api-ip-http',
@@ -160,6 +169,7 @@ export function probeTargets(controlUrl: string = DEFAULT_CONTROL_URL): ProbeTar
       entries: ['app-host-ip'],
       port: 80,
       nameMismatchMeansReachable: false,
+      openedInTab: false,
     },
     {
       id: 'control',
@@ -168,6 +178,7 @@ export function probeTargets(controlUrl: string = DEFAULT_CONTROL_URL): ProbeTar
       entries: [],
       port: new URL(controlUrl).protocol === 'https:' ? 443 : 80,
       nameMismatchMeansReachable: false,
+      openedInTab: false,
     },
   ];
 }

@@ -323,7 +323,7 @@ async function execute(run: NetworkRun): Promise<NetworkRun> {
         const nonce = `${run.id}-${run.resumes}`;
         const [observation, inBrowser] = await Promise.all([
           observe(target, nonce, PROFILE.probeTimeoutMs),
-          target.role === 'raftr-name' ? observeInTab(target, nonce, PROFILE.probeTimeoutMs) : null,
+          target.openedInTab ? observeInTab(target, nonce, PROFILE.probeTimeoutMs) : null,
         ]);
         const result = classifyProbe(target, observation);
         // What stops the user's own tabs outranks what the worker's fetch saw.
