@@ -2,7 +2,7 @@ import preact from '@preact/preset-vite';
 import { defineConfig } from 'wxt';
 import { buildStandaloneDecoder } from './bin/build-decoder';
 import { TOKEN_HOST_PERMISSIONS } from './utils/oauth';
-import { PROFILE } from './utils/profile';
+import { controlUrlFrom, hostPermissionsFor, PROFILE } from './utils/profile';
 
 /**
  * The public half of a development key, so that the unpacked build always has the same id
@@ -29,7 +29,8 @@ export default defineConfig({
     },
   },
   manifest: ({ manifestVersion }) => {
-    const probeHosts = PROFILE.hostPermissions;
+    // The control URL may be configured at build time (WXT_CONTROL_URL); its origin is a probe's.
+    const probeHosts = hostPermissionsFor(controlUrlFrom(process.env.WXT_CONTROL_URL));
     // The email check's origins, requested at its click: mailbox APIs, DNS over HTTPS, and the
     // OAuth token endpoints (fetched from the worker, so the exchange does not rely on CORS).
     const optionalHosts = [

@@ -133,6 +133,25 @@ export interface ProbeTarget {
  */
 export const DEFAULT_CONTROL_URL = 'http://connectivitycheck.gstatic.com/generate_204';
 
+/**
+ * The control URL a build is configured with (`WXT_CONTROL_URL` at build time), or the default
+ * when none or an unusable one is given: it must be an absolute http(s) URL.
+ */
+export function controlUrlFrom(configured: string | undefined): string {
+  if (!configured) return DEFAULT_CONTROL_URL;
+  try {
+    const url = new URL(configured);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : DEFAULT_CONTROL_URL;
+  } catch {
+    return DEFAULT_CONTROL_URL;
+  }
+}
+
+/** The probes' origins, which are the extension's required host permissions. */
+export function hostPermissionsFor(controlUrl: string): string[] {
+  return ['*://*.raftr.com/*', '*://52.8.243.15/*', `${new URL(controlUrl).origin}/*`];
+}
+
 export function probeTargets(controlUrl: string = DEFAULT_CONTROL_URL): ProbeTarget[] {
   return [
     {
@@ -216,12 +235,8 @@ export const PROFILE = {
   probeTimeoutMs: 4000,
   /** A finished result younger than this is shown instead of starting a new run. */
   freshResultMs: 60_000,
-  /** Required host permissions: exactly the probe targets' origins. */
-  hostPermissions: [
-    '*://*.raftr.com/*',
-    '*://52.8.243.15/*',
-    `${new URL(DEFAULT_CONTROL_URL).origin}/*`,
-  ],
+  /** Required host permissions with the default control: exactly the probe targets' origins. */
+  hostPermissions: hostPermissionsFor(DEFAULT_CONTROL_URL),
   /** Requested only when the user starts the email check, for the provider chosen. */
   mailboxHostPermissions: ['https://gmail.googleapis.com/*', 'https://graph.microsoft.com/*'],
   /** DNS over HTTPS, requested only to look up the mail domain's MX records. */

@@ -25,13 +25,21 @@ import {
   pendingTargets,
   withProbeResult,
 } from '@/utils/network-run';
-import { PROFILE, type ProbeTarget, probeTargets } from '@/utils/profile';
+import {
+  controlUrlFrom,
+  hostPermissionsFor,
+  PROFILE,
+  type ProbeTarget,
+  probeTargets,
+} from '@/utils/profile';
 import { networkRunItem } from '@/utils/storage';
 
 /** The query parameter that ties a probe's fetch to its webRequest events (and busts caches). */
 const PROBE_PARAM = 'raftr-access-check';
 /** Block pages are recognised from their first bytes; never read more. */
 const BODY_LIMIT = 64 * 1024;
+/** The control probe's URL: the default, or the build's WXT_CONTROL_URL (README). */
+const CONTROL_URL = controlUrlFrom(import.meta.env.WXT_CONTROL_URL);
 /** A run resumed this often without finishing ends with what it has. */
 const MAX_RESUMES = 3;
 /** The alarm that resumes a run if the worker was stopped while no popup was open. */
@@ -70,7 +78,7 @@ function headersOf(list: { name: string; value?: string }[] | undefined): Record
 
 /** Registered synchronously in main(), as MV3 requires for a worker woken by an event. */
 function setUpWebRequestListeners(): void {
-  const filter = { urls: [...PROFILE.hostPermissions] };
+  const filter = { urls: hostPermissionsFor(CONTROL_URL) };
   browser.webRequest.onBeforeRequest.addListener((details) => {
     const entry = record(details.url);
     if (entry) entry.started = true;
@@ -312,7 +320,7 @@ function finish(run: NetworkRun, now: number): NetworkRun {
 let active: Promise<NetworkRun> | null = null;
 
 async function execute(run: NetworkRun): Promise<NetworkRun> {
-  const targets = probeTargets();
+  const targets = probeTargets(CONTROL_URL);
   const pending = new Set(pendingTargets(run));
   // Not awaited: the probes start now; the watchdog only matters if this worker is stopped.
   const watchdog = browser.alarms.create(WATCHDOG_ALARM, { delayInMinutes: 0.5 });
