@@ -7,6 +7,7 @@ import { render } from 'preact';
 import { HelpdeskDecoder } from '@/components/HelpdeskReport';
 import { createTranslator, ENGLISH_CATALOG } from '@/utils/i18n';
 import '@/components/base.css';
+import '@/components/page.css';
 import '@/components/helpdesk.css';
 
 const t = createTranslator(ENGLISH_CATALOG);
@@ -16,7 +17,7 @@ function StandaloneDecoder() {
   const code =
     new URLSearchParams(location.search).get('code') ?? decodeURIComponent(location.hash.slice(1));
   return (
-    <main class="helpdesk-page">
+    <main class="page helpdesk-page">
       <h1>{t('helpdesk_title')}</h1>
       <p class="intro">{t('helpdesk_intro')}</p>
       <p class="intro">{t('helpdesk_standalone_note')}</p>

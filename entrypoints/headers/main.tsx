@@ -14,6 +14,7 @@ import { MAX_HEADER_INPUT_CHARS } from '@/utils/email-headers';
 import { messageName } from '@/utils/i18n';
 import { mailSystemLabel } from '@/utils/report';
 import '@/components/base.css';
+import '@/components/page.css';
 import './style.css';
 
 function Summary({ report }: { report: ExplainReport }) {
@@ -71,7 +72,7 @@ function HeadersPage() {
   };
 
   return (
-    <main class="headers-page">
+    <main class="page headers-page">
       <h1>{t('headers_title')}</h1>
       <p>{t('headers_intro')}</p>
       <ul class="muted">

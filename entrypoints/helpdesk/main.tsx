@@ -3,6 +3,7 @@ import { HelpdeskDecoder } from '@/components/HelpdeskReport';
 import { t } from '@/components/i18n';
 import { useManagedPolicy } from '@/components/managed-policy';
 import '@/components/base.css';
+import '@/components/page.css';
 import '@/components/helpdesk.css';
 
 /** The helpdesk page in the extension: `helpdesk.html?code=…` decodes straight away. */
@@ -10,7 +11,7 @@ function HelpdeskPage() {
   const { policy } = useManagedPolicy();
   const code = new URLSearchParams(location.search).get('code') ?? '';
   return (
-    <main class="helpdesk-page">
+    <main class="page helpdesk-page">
       <h1>{t('helpdesk_title')}</h1>
       <p class="intro">{t('helpdesk_intro')}</p>
       <HelpdeskDecoder t={t} itContact={policy.itContact} initialCode={code} />
