@@ -44,7 +44,7 @@ export function FindingCard({ finding, t }: { finding: Finding; t: Translate }) 
           ))}
         </ul>
       )}
-      <p class="finding__system">{text.system}</p>
+      {finding.system !== 'none' && <p class="finding__system">{text.system}</p>}
     </li>
   );
 }
