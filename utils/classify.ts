@@ -183,21 +183,6 @@ export type ProbeResults = Record<ProbeTargetId, ProbeResult>;
  * Raftr probe, nothing can be said about Raftr: the device is offline (or has no working
  * DNS at all), and each connection failure is reported as `offline`.
  */
-export function classifyRun(
-  targets: readonly ProbeTarget[],
-  observations: readonly ProbeObservation[],
-): ProbeResults {
-  const results = {} as ProbeResults;
-  for (const target of targets) {
-    const obs = observations.find((o) => o.targetId === target.id) ?? {
-      targetId: target.id,
-      error: 'no observation',
-    };
-    results[target.id] = classifyProbe(target, obs);
-  }
-  return reinterpretOffline(results);
-}
-
 export function reinterpretOffline(results: ProbeResults): ProbeResults {
   const all = Object.values(results);
   const everythingUnreachable = all.every((r) => CONNECTION_FAILURES.has(r.outcome));

@@ -3,7 +3,7 @@
  * writes it, the popup renders it, and both use these helpers. Findings are not stored:
  * they are derived from the outcomes with utils/findings.ts wherever they are shown.
  */
-import type { ProbeResult } from './classify';
+import { type ProbeResult, type ProbeResults, reinterpretOffline } from './classify';
 import type { NetworkEvidence } from './findings';
 import type { Outcome } from './outcomes';
 import { PROBE_TARGET_IDS, type ProbeTargetId } from './profile';
@@ -46,6 +46,26 @@ export function pendingTargets(run: NetworkRun): ProbeTargetId[] {
 
 export function isComplete(run: NetworkRun): boolean {
   return pendingTargets(run).length === 0;
+}
+
+/**
+ * The run, ended: a probe that never reported (its worker stopped too often) is `unknown`
+ * with the error "interrupted", and when nothing at all was reachable every connection
+ * failure becomes `offline` (utils/classify.ts reinterpretOffline).
+ */
+export function finishRun(run: NetworkRun, now: number): NetworkRun {
+  const results = {} as ProbeResults;
+  for (const id of PROBE_TARGET_IDS) {
+    results[id] = run.probes[id]?.result ?? {
+      targetId: id,
+      outcome: 'unknown',
+      error: 'interrupted',
+    };
+  }
+  const seen = reinterpretOffline(results);
+  const probes = {} as Record<ProbeTargetId, ProbeState>;
+  for (const id of PROBE_TARGET_IDS) probes[id] = { targetId: id, state: 'done', result: seen[id] };
+  return { ...run, state: 'done', finishedAt: now, probes };
 }
 
 /** The evidence of a finished run: what findings and the diagnostic code are made from. */

@@ -20,10 +20,6 @@
 export const MAIL_PROVIDERS = ['gmail', 'microsoft'] as const;
 export type MailProvider = (typeof MAIL_PROVIDERS)[number];
 
-export function isMailProvider(value: unknown): value is MailProvider {
-  return MAIL_PROVIDERS.includes(value as MailProvider);
-}
-
 /** https://developers.google.com/identity/protocols/oauth2/web-server#creatingclient */
 export const GOOGLE_AUTHORIZE_URL = 'https://accounts.google.com/o/oauth2/v2/auth';
 export const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';

@@ -28,11 +28,3 @@ export const CONNECTION_FAILURES: ReadonlySet<Outcome> = new Set<Outcome>([
   'timeout',
   'offline',
 ]);
-
-export function isOutcome(value: unknown): value is Outcome {
-  return typeof value === 'string' && (OUTCOMES as readonly string[]).includes(value);
-}
-
-export function isFailure(outcome: Outcome): boolean {
-  return outcome !== 'ok';
-}

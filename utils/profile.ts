@@ -101,8 +101,6 @@ export const ENTRIES: Readonly<Record<EntryId, AllowEntry>> = {
   },
 };
 
-export const ENTRY_IDS = Object.keys(ENTRIES) as EntryId[];
-
 export type ProbeTargetId = 'app-https' | 'web-https' | 'api-ip-https' | 'api-ip-http' | 'control';
 
 export interface ProbeTarget {

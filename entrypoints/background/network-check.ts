@@ -18,6 +18,7 @@ import {
 } from '@/utils/classify';
 import { onMessage } from '@/utils/messaging';
 import {
+  finishRun,
   isComplete,
   isFresh,
   type NetworkRun,
@@ -299,23 +300,6 @@ function updateRun(
   return next;
 }
 
-function finish(run: NetworkRun, now: number): NetworkRun {
-  const results = {} as ProbeResults;
-  for (const [id, probe] of Object.entries(run.probes)) {
-    results[id as keyof ProbeResults] = probe.result ?? {
-      targetId: probe.targetId,
-      outcome: 'unknown',
-      error: 'interrupted',
-    };
-  }
-  const seen = reinterpretOffline(results);
-  const probes = { ...run.probes };
-  for (const id of Object.keys(probes) as (keyof ProbeResults)[]) {
-    probes[id] = { targetId: id, state: 'done', result: seen[id] };
-  }
-  return { ...run, state: 'done', finishedAt: now, probes };
-}
-
 /** The run this worker is executing, if any: two clicks never start two runs. */
 let active: Promise<NetworkRun> | null = null;
 
@@ -340,7 +324,7 @@ async function execute(run: NetworkRun): Promise<NetworkRun> {
       }),
   );
   const done = await updateRun(
-    (current) => (isComplete(current) ? finish(current, Date.now()) : current),
+    (current) => (isComplete(current) ? finishRun(current, Date.now()) : current),
     run.id,
   );
   await watchdog;
@@ -382,7 +366,7 @@ export function startNetworkCheck(force: boolean): Promise<NetworkRun> {
 /** Pick up a run a stopped worker left behind: only its unfinished probes run again. */
 async function resume(run: NetworkRun): Promise<NetworkRun> {
   if (run.resumes >= MAX_RESUMES) {
-    const ended = finish(run, Date.now());
+    const ended = finishRun(run, Date.now());
     await queueWrite(ended);
     return ended;
   }

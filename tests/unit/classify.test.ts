@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyError, classifyProbe, classifyRun, type ProbeObservation } from '@/utils/classify';
+import { classifyError, classifyProbe, type ProbeObservation } from '@/utils/classify';
 import { OUTCOMES } from '@/utils/outcomes';
 import { type ProbeTargetId, probeTargets } from '@/utils/profile';
 
@@ -101,33 +101,6 @@ describe('classifyProbe', () => {
     for (const error of ['', 'x', 'net::ERR_ABORTED', 'NS_BINDING_ABORTED']) {
       expect(OUTCOMES).toContain(classify('control', { error }));
     }
-  });
-});
-
-describe('classifyRun', () => {
-  it('reports every connection failure as offline when nothing at all is reachable', () => {
-    const observations = targets.map((t) => ({
-      targetId: t.id,
-      error: 'net::ERR_NAME_NOT_RESOLVED',
-    }));
-    const results = classifyRun(targets, observations);
-    expect(Object.values(results).map((r) => r.outcome)).toEqual(Array(5).fill('offline'));
-  });
-
-  it('keeps Raftr failures as they are when the control works', () => {
-    const observations: ProbeObservation[] = targets.map((t) =>
-      t.id === 'control'
-        ? { targetId: t.id, status: 204 }
-        : { targetId: t.id, error: 'net::ERR_CONNECTION_REFUSED' },
-    );
-    const results = classifyRun(targets, observations);
-    expect(results['app-https'].outcome).toBe('refused');
-    expect(results.control.outcome).toBe('ok');
-  });
-
-  it('classifies a probe with no observation as unknown rather than throwing', () => {
-    const results = classifyRun(targets, []);
-    expect(results['app-https'].outcome).not.toBe('ok');
   });
 });
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ProbeResult } from '@/utils/classify';
 import {
   evidenceOf,
+  finishRun,
   isFresh,
   laterOf,
   newRun,
@@ -59,5 +60,40 @@ describe('laterOf: the popup never steps back', () => {
     expect(laterOf(next, done)).toBe(next);
     expect(laterOf(null, start)).toBe(start);
     expect(laterOf(start, null)).toBe(start);
+  });
+});
+
+describe('finishRun', () => {
+  const withAll = (outcome: ProbeResult['outcome'], control: ProbeResult['outcome']) => {
+    let run = newRun('r1', 1000);
+    for (const id of PROBE_TARGET_IDS) {
+      run = withProbeResult(run, { targetId: id, outcome: id === 'control' ? control : outcome });
+    }
+    return run;
+  };
+
+  it('reports every connection failure as offline when nothing at all was reachable', () => {
+    const done = finishRun(withAll('dns-failed', 'timeout'), 2000);
+    expect(done.state).toBe('done');
+    expect(done.finishedAt).toBe(2000);
+    expect(evidenceOf(done)?.outcomes).toEqual(
+      Object.fromEntries(PROBE_TARGET_IDS.map((id) => [id, 'offline'])),
+    );
+  });
+
+  it('keeps Raftr failures as they are when the control answered', () => {
+    const done = finishRun(withAll('refused', 'ok'), 2000);
+    expect(evidenceOf(done)?.outcomes['app-https']).toBe('refused');
+    expect(evidenceOf(done)?.outcomes.control).toBe('ok');
+  });
+
+  it('ends a probe that never reported as unknown, "interrupted"', () => {
+    const run = withProbeResult(newRun('r1', 1000), ok('control'));
+    const done = finishRun(run, 2000);
+    expect(pendingTargets(done)).toEqual([]);
+    expect(done.probes['app-https'].result).toMatchObject({
+      outcome: 'unknown',
+      error: 'interrupted',
+    });
   });
 });
