@@ -9,13 +9,7 @@
  * mid-run picks the unfinished probes up again when it starts.
  */
 import { browser } from 'wxt/browser';
-import {
-  classifyError,
-  classifyProbe,
-  type ProbeObservation,
-  type ProbeResults,
-  reinterpretOffline,
-} from '@/utils/classify';
+import { classifyError, classifyProbe, type ProbeObservation } from '@/utils/classify';
 import { onMessage } from '@/utils/messaging';
 import {
   finishRun,
