@@ -5,24 +5,25 @@
  * dropped), the median time from opening the popup to `[data-state="done"]`, in Debian's
  * Chromium with the built extension, against the simulated internet of tests/sim. Beside it,
  * a baseline measured in the same run: curl doing the same five probes in parallel with the
- * same time bound (PROFILE.probeTimeoutMs), routed to the same local servers.
+ * same time bound (PROFILE.probeTimeoutMs), in the same simulated internet.
  * Size: the popup's JavaScript gzipped (every script popup.html loads, with its static
  * imports) and the store package made by `wxt zip`.
  * Email: mailbox API calls per check and per poll, and the time from a message's arrival to the
  * verdict with the popup open and closed, on the simulated mail world (tests/sim/mail/bench.ts).
  *
- * Nothing leaves the machine: Chromium runs with `MAP * ~NOTFOUND` last, and curl is only
- * started when every probe endpoint of the scenario is routed to a local server.
+ * Nothing leaves the machine: it runs inside the simulated internet's network namespace
+ * (tests/sim/netns.ts: `npm run bench` starts it there), which has no route out.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
+import { assertInsideSimulatedInternet, RAFTR_IP } from '../tests/sim/addresses';
 import { launchWithExtension, REPO_ROOT, snapshotBuild } from '../tests/sim/browser';
 import { createPki, type TestPki } from '../tests/sim/ca';
 import { measureEmail, median } from '../tests/sim/mail/bench';
-import { type Endpoint, SCENARIOS, type Scenario, startSimNet } from '../tests/sim/scenarios';
+import { SCENARIOS, type Scenario, startSimNet } from '../tests/sim/scenarios';
 import { PROFILE, probeTargets } from '../utils/profile';
 
 const run = promisify(execFile);
@@ -30,22 +31,15 @@ const run = promisify(execFile);
  * A copy of the build `npm run bench` just made: others on the machine may rebuild .output
  * while the benchmark runs.
  */
+assertInsideSimulatedInternet('npm run bench');
 const snapshot = await snapshotBuild();
 const EXTENSION_DIR = path.join(snapshot.dir, 'chrome-mv3');
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 
 const ALL_DROPPED: Scenario = {
-  name: 'all-dropped' as Scenario['name'],
-  title: 'every Raftr name and 52.8.243.15 silently dropped; the control answers',
-  routes: {
-    'app.raftr.com:443': 'silent-drop',
-    'app.raftr.com:80': 'silent-drop',
-    'www.raftr.com:443': 'silent-drop',
-    'www.raftr.com:80': 'silent-drop',
-    '52.8.243.15:443': 'silent-drop',
-    '52.8.243.15:80': 'silent-drop',
-    'connectivitycheck.gstatic.com:80': 'control',
-  },
+  name: 'all-dropped',
+  title: 'a firewall silently drops every connection to 52.8.243.15; the control answers',
+  firewall: [{ action: 'drop', to: RAFTR_IP }],
   expected: SCENARIOS.refused.expected,
 };
 
@@ -136,19 +130,6 @@ async function popupToVerdict(scenario: Scenario, pki: TestPki): Promise<number[
 async function curlBaseline(scenario: Scenario, pki: TestPki): Promise<number[]> {
   const net = await startSimNet(scenario, pki);
   try {
-    const ports = Object.fromEntries(
-      Object.entries(net.servers).map(([kind, server]) => [kind, server?.port]),
-    );
-    const connectTo: string[] = [];
-    for (const target of probeTargets()) {
-      const url = new URL(target.url);
-      const endpoint = `${url.hostname}:${target.port}` as Endpoint;
-      const kind = scenario.routes[endpoint];
-      const port = kind ? ports[kind] : undefined;
-      if (!port)
-        throw new Error(`refusing to run curl: ${endpoint} is not routed to a local server`);
-      connectTo.push('--connect-to', `${url.hostname}:${target.port}:127.0.0.1:${port}`);
-    }
     const seconds = String(PROFILE.probeTimeoutMs / 1000);
     const times: number[] = [];
     for (let i = 0; i < RUNS; i++) {
@@ -165,7 +146,6 @@ async function curlBaseline(scenario: Scenario, pki: TestPki): Promise<number[]>
             pki.root.certPath,
             '--noproxy',
             '*',
-            ...connectTo,
             target.url,
           ]).catch(() => undefined),
         ),

@@ -1,9 +1,9 @@
 /**
  * `npm run demo [-- <scenario>…]`: see the product work without the real Raftr.
  *
- * Loads the built extension into Debian's Chromium on the simulated internet of tests/sim
- * (every production hostname and 52.8.243.15 mapped onto local servers, `MAP * ~NOTFOUND`
- * last: nothing leaves the machine), opens the popup in each network condition, and prints
+ * Loads the built extension into Debian's Chromium on the simulated internet of tests/sim (a
+ * network namespace with the real addresses and a test DNS, no route out: nothing leaves the
+ * machine; `npm run demo` starts it there), opens the popup in each network condition, and prints
  * what a user would read: the verdict, each check, each finding with its entries, and the
  * diagnostic code. Screenshots go to .output/demo/<scenario>.png.
  * With a display (DISPLAY set) and one scenario named, Chromium opens headed and stays open
@@ -11,10 +11,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { assertInsideSimulatedInternet } from '../tests/sim/addresses';
 import { launchWithExtension, REPO_ROOT } from '../tests/sim/browser';
 import { createPki } from '../tests/sim/ca';
 import { SCENARIO_NAMES, type ScenarioName } from '../tests/sim/scenarios';
 
+assertInsideSimulatedInternet('npm run demo');
 const requested = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
 const unknown = requested.filter((name) => !(SCENARIO_NAMES as readonly string[]).includes(name));
 if (unknown.length) {

@@ -1,25 +1,26 @@
 /**
- * Runs once before the e2e suite: builds the extension (so the tests never run an old build),
- * copies the build to a private directory the tests use (E2E_OUTPUT_DIR, read by
- * tests/sim/browser.ts in every worker: others on the machine may rebuild .output meanwhile),
- * and removes the managed-policy files killed runs left behind, which would otherwise block
- * raftr.com in every later browser. The returned teardown removes the copy, and fails the run
- * if a test left its policy file behind (every launch must remove what it wrote).
+ * Runs once before the e2e suite: checks that the suite runs inside the simulated internet
+ * (tests/sim/netns.ts: `npm run test:e2e` starts it there), builds the extension (so the tests
+ * never run an old build) and copies the build to a private directory the tests use
+ * (E2E_OUTPUT_DIR, read by tests/sim/browser.ts in every worker: others on the machine may
+ * rebuild .output meanwhile). The returned teardown removes the copy, and fails the run if a
+ * test left its policy file behind (every launch must remove what it wrote).
  * Set E2E_SKIP_BUILD=1 to test the build already in .output/chrome-mv3.
  * https://playwright.dev/docs/test-global-setup-teardown
  */
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
+import { assertInsideSimulatedInternet } from '../sim/addresses';
 import {
   BUILD_OUTPUT_DIR,
   extensionBuilt,
+  policyFilesLeft,
   REPO_ROOT,
-  removeStalePolicyFiles,
   snapshotBuild,
 } from '../sim/browser';
 
 export default async function globalSetup(): Promise<() => void> {
-  removeStalePolicyFiles();
+  assertInsideSimulatedInternet('the end-to-end suite');
   const built = path.join(BUILD_OUTPUT_DIR, 'chrome-mv3');
   if (process.env.E2E_SKIP_BUILD !== '1' || !extensionBuilt(built)) {
     execFileSync('npx', ['wxt', 'build'], { cwd: REPO_ROOT, stdio: 'inherit' });
@@ -29,10 +30,7 @@ export default async function globalSetup(): Promise<() => void> {
   process.env.E2E_OUTPUT_DIR = snapshot.dir;
   return () => {
     snapshot.remove();
-    // The workers are gone: a file of theirs still there was never removed.
-    const leftBehind = removeStalePolicyFiles();
-    if (leftBehind.length) {
-      throw new Error(`policy files left behind (now removed): ${leftBehind.join(', ')}`);
-    }
+    const leftBehind = policyFilesLeft();
+    if (leftBehind.length) throw new Error(`policy files left behind: ${leftBehind.join(', ')}`);
   };
 }

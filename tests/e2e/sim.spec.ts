@@ -1,15 +1,15 @@
 /**
  * The simulated internet itself, checked without our extension: each scenario must give
- * Chromium the network error (or HTTP answer) it stands for, so that a failing network-check
- * test points at the extension and not at the simulation. Navigations by a plain page show the
- * browser's own net error in Playwright's message (`page.goto: net::ERR_…`).
+ * Chromium the network error (or HTTP answer, from the address) it stands for, so that a
+ * failing network-check test points at the extension and not at the simulation. Navigations by
+ * a plain page show the browser's own net error in Playwright's message (`page.goto: net::ERR_…`).
  */
 import { expect, type Page, test } from '@playwright/test';
 import { type ProbeTargetId, probeTargets } from '@/utils/profile';
+import { CAPTIVE_PORTAL_HOST, RAFTR_IP } from '../sim/addresses';
 import { launchInScenario } from '../sim/browser';
 import { createPki, type TestPki } from '../sim/ca';
 import { SCENARIOS, type ScenarioName } from '../sim/scenarios';
-import { CAPTIVE_PORTAL_HOST } from '../sim/servers';
 
 /** What the extension probes, navigated to by a plain page. */
 const URLS = Object.fromEntries(probeTargets().map((t) => [t.id, t.url])) as Record<
@@ -23,10 +23,12 @@ interface Navigation {
   status?: number;
   url?: string;
   body?: string;
+  /** The address the answer came from (Playwright's `response.serverAddr()`). */
+  ip?: string;
 }
 
 /** Expected: a net error name (`ERR_…` / "timeout") or an HTTP status, maybe with more. */
-type Expected = string | number | { status: number; url?: string; body?: string };
+type Expected = string | number | { status: number; url?: string; body?: string; ip?: string };
 
 async function navigate(page: Page, url: string, expectNoContent: boolean): Promise<Navigation> {
   if (expectNoContent) {
@@ -51,12 +53,13 @@ async function navigate(page: Page, url: string, expectNoContent: boolean): Prom
       }
     });
   });
-  // 2 s is far above any answer from 127.0.0.1: only a silent drop gets there.
+  // 2 s is far above any answer on this host: only a silent drop gets there.
   const loaded = page.goto(url, { timeout: 2_000 }).then(
     async (response): Promise<Navigation> => ({
       status: response?.status(),
       url: page.url(),
       body: (await response?.text()) ?? '',
+      ip: (await response?.serverAddr())?.ipAddress,
     }),
     (error: unknown): Navigation => {
       const message = String(error);
@@ -70,8 +73,8 @@ async function navigate(page: Page, url: string, expectNoContent: boolean): Prom
 const CN_INVALID = 'ERR_CERT_COMMON_NAME_INVALID';
 const EXPECTED: Record<ScenarioName, Partial<Record<ProbeTargetId, Expected>>> = {
   healthy: {
-    'app-https': { status: 200, body: 'Raftr' },
-    'web-https': 200,
+    'app-https': { status: 200, body: '<title>Raftr</title>', ip: RAFTR_IP },
+    'web-https': { status: 200, body: 'WordPress', ip: RAFTR_IP },
     'api-ip-https': CN_INVALID,
     'api-ip-http': { status: 200, url: 'https://app.raftr.com/' },
     control: 204,
@@ -82,7 +85,17 @@ const EXPECTED: Record<ScenarioName, Partial<Record<ProbeTargetId, Expected>>> =
     'api-ip-https': CN_INVALID,
     control: 204,
   },
-  'ip-dropped': { 'app-https': 200, 'api-ip-https': 'timeout', 'api-ip-http': 'timeout' },
+  'dns-filter': {
+    // Umbrella's block server presents a certificate from Umbrella's root, not trusted here.
+    'app-https': 'ERR_CERT_AUTHORITY_INVALID',
+    'api-ip-https': CN_INVALID,
+    control: 204,
+  },
+  'ip-dropped': {
+    'app-https': { status: 200, ip: RAFTR_IP },
+    'api-ip-https': 'timeout',
+    'api-ip-http': 'timeout',
+  },
   refused: {
     'app-https': 'ERR_CONNECTION_REFUSED',
     'web-https': 'ERR_CONNECTION_REFUSED',
@@ -96,7 +109,7 @@ const EXPECTED: Record<ScenarioName, Partial<Record<ProbeTargetId, Expected>>> =
     'api-ip-https': CN_INVALID,
   },
   'proxy-block-page': {
-    'app-https': { status: 403, body: 'FortiGuard Web Filtering' },
+    'app-https': { status: 403, body: 'FortiGuard Web Filtering', ip: RAFTR_IP },
     'web-https': { status: 403, body: 'Web Page Blocked' },
     'api-ip-https': CN_INVALID,
   },
@@ -123,10 +136,10 @@ const EXPECTED: Record<ScenarioName, Partial<Record<ProbeTargetId, Expected>>> =
     control: 204,
   },
   offline: {
-    'app-https': 'ERR_NAME_NOT_RESOLVED',
-    'api-ip-https': 'ERR_NAME_NOT_RESOLVED',
-    'api-ip-http': 'ERR_NAME_NOT_RESOLVED',
-    control: 'ERR_NAME_NOT_RESOLVED',
+    'app-https': 'ERR_INTERNET_DISCONNECTED',
+    'api-ip-https': 'ERR_INTERNET_DISCONNECTED',
+    'api-ip-http': 'ERR_INTERNET_DISCONNECTED',
+    control: 'ERR_INTERNET_DISCONNECTED',
   },
   'raftr-503': {
     'app-https': { status: 503, body: 'Service Unavailable' },
@@ -163,6 +176,7 @@ test.describe('simulated internet', () => {
             expect(got.status, label).toBe(want.status);
             if (want.url) expect(got.url, label).toContain(want.url);
             if (want.body) expect(got.body, label).toContain(want.body);
+            if (want.ip) expect(got.ip, label).toBe(want.ip);
           }
         }
       } finally {

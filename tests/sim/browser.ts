@@ -4,13 +4,15 @@
  * - Extensions load only into a persistent context (Playwright docs, "Chrome extensions":
  *   https://playwright.dev/docs/chrome-extensions). Debian's `chromium` is unbranded, so
  *   `--load-extension` still works (branded Chrome ≥ 137 dropped it).
- * - `--host-resolver-rules` ending in `MAP * ~NOTFOUND` keeps every request on 127.0.0.1.
+ * - It runs inside the simulated internet's network namespace (netns.ts): names resolve through
+ *   the test DNS to the real addresses, so no flag maps anything and nothing can leave.
  * - HOME points at the NSS database of the test PKI (ca.ts), where the test roots are trusted
  *   like public CAs.
  * - Policies: Chromium on Linux reads managed policy from /etc/chromium/policies/managed/*.json
  *   at start-up and when the directory changes
- *   (https://www.chromium.org/administrators/linux-quick-start/); that needs root. Browser policy
- *   (a scenario's URLBlocklist) and our extension's managed storage go in one file per process.
+ *   (https://www.chromium.org/administrators/linux-quick-start/). Inside the namespace that
+ *   directory is a private copy (netns.ts): a scenario's URLBlocklist binds no other browser.
+ *   Browser policy and our extension's managed storage go in one file per process.
  *
  * No Playwright *test* imports here: the benchmark and demo command use this module too.
  */
@@ -27,15 +29,16 @@ import {
   type Worker,
 } from '@playwright/test';
 import { createPki, type TestPki } from './ca';
+import type { DnsZone } from './dns-server';
 import {
   type ChromiumPolicy,
   getScenario,
-  mergeHostResolverRules,
   type Scenario,
   type ScenarioName,
   type SimNet,
   startSimNet,
 } from './scenarios';
+import type { Handler } from './servers';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Where `npx wxt build` writes. */
@@ -54,13 +57,8 @@ export const DECODER_FILE = path.join(OUTPUT_DIR, 'raftr-decoder.html');
 export const BLOCKER_EXTENSION_DIR = path.join(REPO_ROOT, 'tests', 'sim', 'blocker-extension');
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const POLICY_DIR = '/etc/chromium/policies/managed';
-/**
- * This process's policy file. Chromium reads every *.json file of POLICY_DIR, which every run
- * on the machine shares: one file per process, so that a concurrent run never removes ours.
- */
+/** This process's policy file (the directory is private to the simulated internet's run). */
 export const POLICY_FILE = path.join(POLICY_DIR, `raftr-e2e-${process.pid}.json`);
-/** Policy files of this simulation (the `-email-` and unnumbered names are older ones). */
-const POLICY_FILE_NAME = /^raftr-e2e(?:-email)?(?:-(\d+))?\.json$/;
 /** Roughly a browser-action popup's size. */
 export const POPUP_VIEWPORT = { width: 380, height: 600 } as const;
 
@@ -145,102 +143,26 @@ export function policyDocument(
     : { ...browserPolicy };
 }
 
-function readPolicyFile(file: string): ChromiumPolicy | undefined {
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as ChromiumPolicy;
-  } catch {
-    return undefined;
-  }
+let policyInUse = false;
+
+/** Writes this process's policy file and returns its removal. One launch with a policy at a time. */
+export function writePolicyFile(document: ChromiumPolicy): () => void {
+  if (policyInUse) throw new Error(`${POLICY_FILE} is in use by another launch of this process`);
+  policyInUse = true;
+  fs.mkdirSync(POLICY_DIR, { recursive: true });
+  fs.writeFileSync(POLICY_FILE, `${JSON.stringify(document, null, 2)}\n`);
+  return () => {
+    fs.rmSync(POLICY_FILE, { force: true });
+    policyInUse = false;
+  };
 }
 
-function policyFileNames(): string[] {
+/** Policy files still in the (private) policy directory: a launch that never removed its own. */
+export function policyFilesLeft(): string[] {
   try {
     return fs.readdirSync(POLICY_DIR).filter((name) => name.endsWith('.json'));
   } catch {
     return [];
-  }
-}
-
-/** Whether the process that wrote a policy file of ours is gone (a killed run leaves one). */
-function isStale(name: string): boolean {
-  const match = POLICY_FILE_NAME.exec(name);
-  if (!match) return false;
-  if (!match[1]) return true;
-  try {
-    process.kill(Number(match[1]), 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-}
-
-/** Removes the policy files of runs that are no longer alive; returns their names. */
-export function removeStalePolicyFiles(): string[] {
-  const stale = policyFileNames().filter(isStale);
-  for (const name of stale) fs.rmSync(path.join(POLICY_DIR, name), { force: true });
-  return stale;
-}
-
-/**
- * Other policy files that would change what a launch with `document` sees. Chromium does not
- * merge one extension's policy from two sources (one wins), so another file setting the same
- * extension's "3rdparty" policy to something else hides ours; and another live run's browser
- * policy (the browser-policy scenario's URLBlocklist) applies to every Chromium on the machine.
- */
-export function conflictingPolicyFiles(document: ChromiumPolicy): string[] {
-  const { '3rdparty': ours, ...browserPolicy } = document as {
-    '3rdparty'?: { extensions?: Record<string, unknown> };
-  };
-  const ourExtensions = ours?.extensions ?? {};
-  return policyFileNames()
-    .map((name) => path.join(POLICY_DIR, name))
-    .filter((file) => file !== POLICY_FILE)
-    .filter((file) => {
-      const theirs = readPolicyFile(file);
-      if (!theirs) return false;
-      const { '3rdparty': third, ...theirBrowserPolicy } = theirs as typeof document & {
-        '3rdparty'?: { extensions?: Record<string, unknown> };
-      };
-      const hides = Object.entries(ourExtensions).some(([id, policy]) => {
-        const their = third?.extensions?.[id];
-        return their !== undefined && JSON.stringify(their) !== JSON.stringify(policy);
-      });
-      const ownFile = POLICY_FILE_NAME.test(path.basename(file));
-      const changesBrowser =
-        ownFile &&
-        Object.keys(theirBrowserPolicy).length > 0 &&
-        JSON.stringify(theirBrowserPolicy) !== JSON.stringify(browserPolicy);
-      return hides || changesBrowser;
-    });
-}
-
-let policyInUse = false;
-
-/**
- * Writes this process's policy file (once another run's conflicting one is gone, up to a
- * minute) and returns its removal. One launch with a policy at a time per process.
- */
-export async function writePolicyFile(document: ChromiumPolicy): Promise<() => void> {
-  if (policyInUse) throw new Error(`${POLICY_FILE} is in use by another launch of this process`);
-  policyInUse = true;
-  const remove = () => {
-    fs.rmSync(POLICY_FILE, { force: true });
-    policyInUse = false;
-  };
-  try {
-    removeStalePolicyFiles();
-    for (
-      const until = Date.now() + 60_000;
-      conflictingPolicyFiles(document).length && Date.now() < until;
-    ) {
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-    fs.mkdirSync(POLICY_DIR, { recursive: true });
-    fs.writeFileSync(POLICY_FILE, `${JSON.stringify(document, null, 2)}\n`);
-    return remove;
-  } catch (error) {
-    remove();
-    throw error;
   }
 }
 
@@ -283,14 +205,12 @@ export interface BrowserOptions {
   scenario: ScenarioName | Scenario;
   /** Reuse a PKI (e.g. one per test file); otherwise one is made and removed on close(). */
   pki?: TestPki;
-  /** Extra Chromium flags (not --host-resolver-rules: see `extraRules`). */
+  /** Extra Chromium flags (never a mapping of names or addresses: the namespace does that). */
   extraArgs?: string[];
-  /**
-   * Host resolver rules placed before the scenario's (first match wins; the scenario's own
-   * mapping of the same host:port is dropped): `MAP host:port 127.0.0.1:P` only. There is one
-   * --host-resolver-rules flag, and it ends in `MAP * ~NOTFOUND`.
-   */
-  extraRules?: readonly string[];
+  /** More names for the test DNS (the mail world's hosts). */
+  extraZone?: DnsZone;
+  /** Raftr's application endpoints (`/api/…`, `/reset`), served by Raftr's host (mail world). */
+  raftrApp?: Handler;
   /** Managed browser policy for this launch (overrides the scenario's own `policy`). */
   policy?: ChromiumPolicy;
   /** Managed extension policies ("3rdparty"), by extension id. */
@@ -306,8 +226,6 @@ export interface LaunchedBrowser {
   /** The running simulated network (its servers count connections and requests). */
   net: SimNet;
   pki: TestPki;
-  /** The one --host-resolver-rules value the browser runs with. */
-  hostResolverRules: string;
   /** Closes the browser, the servers, the temp profile, the policy file and an own PKI. */
   close(): Promise<void>;
 }
@@ -319,21 +237,23 @@ export async function launchInScenario(options: BrowserOptions): Promise<Launche
     ...(options.extensions ?? []),
     ...(scenario.blockerExtension ? [BLOCKER_EXTENSION_DIR] : []),
   ];
-  // The resolver rules are what keep every request on this machine: no caller replaces them.
-  if (options.extraArgs?.some((arg) => arg.startsWith('--host-resolver-rules'))) {
-    throw new Error(
-      'extraArgs may not set --host-resolver-rules: describe the routing as a scenario or extraRules',
-    );
+  // The namespace's DNS and addresses are what keep every request on this machine.
+  if (
+    options.extraArgs?.some((arg) => /^--(host-resolver-rules|proxy-server|host-rules)/.test(arg))
+  ) {
+    throw new Error('extraArgs may not map names or addresses: describe the network as a scenario');
   }
   const policy = policyDocument(options.policy ?? scenario.policy, options.extensionPolicies);
   const cleanups = new Cleanups();
   const pki = cleanups.pki(options.pki);
   const close = () => cleanups.run();
   try {
-    const net = await startSimNet(scenario, pki);
+    const net = await startSimNet(scenario, pki, {
+      extraZone: options.extraZone,
+      raftrApp: options.raftrApp,
+    });
     cleanups.push(() => net.close());
-    const hostResolverRules = mergeHostResolverRules(options.extraRules ?? [], net.rules);
-    if (Object.keys(policy).length) cleanups.push(await writePolicyFile(policy));
+    if (Object.keys(policy).length) cleanups.push(writePolicyFile(policy));
     const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'raftr-e2e-profile-'));
     cleanups.push(() => fs.rmSync(userDataDir, { recursive: true, force: true }));
     const extensionArgs = extensions.length
@@ -347,15 +267,10 @@ export async function launchInScenario(options: BrowserOptions): Promise<Launche
       headless: options.headless ?? true,
       viewport: POPUP_VIEWPORT,
       env: { ...process.env, HOME: pki.home },
-      args: [
-        ...BASE_ARGS,
-        ...extensionArgs,
-        `--host-resolver-rules=${hostResolverRules}`,
-        ...(options.extraArgs ?? []),
-      ],
+      args: [...BASE_ARGS, ...extensionArgs, ...(options.extraArgs ?? [])],
     });
     cleanups.push(() => context.close());
-    return { context, net, pki, hostResolverRules, close };
+    return { context, net, pki, close };
   } catch (error) {
     await close();
     throw error;
@@ -469,10 +384,7 @@ async function waitForManagedPolicy(worker: Worker, policy: ExtensionPolicy): Pr
     );
     if (expected.every(([key, value]) => JSON.stringify(managed[key as string]) === value)) return;
     if (Date.now() > deadline) {
-      const others = conflictingPolicyFiles(readPolicyFile(POLICY_FILE) ?? {});
-      throw new Error(
-        `the extension never saw its managed policy (${POLICY_FILE})${others.length ? `: hidden by ${others.join(', ')}` : ''}`,
-      );
+      throw new Error(`the extension never saw its managed policy (${POLICY_FILE})`);
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }

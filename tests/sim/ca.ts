@@ -22,6 +22,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { RAFTR_IP } from './addresses';
 
 /** The names Raftr's leaf certificate covers (the catalog's "raftr.com and all subdomains"). */
 export const RAFTR_CERT_NAMES = [
@@ -30,9 +31,6 @@ export const RAFTR_CERT_NAMES = [
   'raftr.com',
   '*.raftr.com',
 ] as const;
-
-/** Raftr's app / API host, reached by IP literal in the probes. */
-export const RAFTR_IP = '52.8.243.15';
 
 export interface KeyPair {
   /** PEM private key. */
@@ -65,6 +63,11 @@ export interface TestPki {
   interception: KeyPair;
   /** The intercepting proxy's leaf for the Raftr names and 52.8.243.15, issued by `interception`. */
   intercepted: KeyPair;
+  /**
+   * The leaf Cisco Umbrella's block server presents for a blocked name, from a root named like
+   * Umbrella's and NOT trusted: a device without Umbrella's root meets an authority error.
+   */
+  umbrella: KeyPair;
   /** Removes `dir` (and the NSS database in it). */
   cleanup(): void;
 }
@@ -201,6 +204,8 @@ export function createPki(): TestPki {
       ...raftrSans,
       `IP:${RAFTR_IP}`,
     ]);
+    const umbrellaRoot = makeRoot(dir, 'umbrella-root', '/O=Cisco/CN=Cisco Umbrella Root CA');
+    const umbrella = issueLeaf(dir, 'umbrella', umbrellaRoot, '/CN=app.raftr.com', raftrSans);
     const home = path.join(dir, 'home');
     makeNssHome(home, [
       { nickname: 'raftr-e2e-root', certPath: root.certPath },
@@ -215,6 +220,7 @@ export function createPki(): TestPki {
       blockPage,
       interception,
       intercepted,
+      umbrella,
       cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),
     };
   } catch (error) {

@@ -1,64 +1,81 @@
 /**
- * Named network conditions: which simulated server each endpoint the extension probes is
- * routed to, and what the popup must conclude from it.
- *
- * Routing is Chromium's `--host-resolver-rules`: `MAP host:port 127.0.0.1:P` sends that
- * host and port (IP literals included) to a local server, and the final `MAP * ~NOTFOUND`
- * makes every other name fail to resolve, so no request ever leaves the machine.
- * https://source.chromium.org/chromium/chromium/src/+/main:net/base/host_mapping_rules.h
+ * Named network conditions, built the way they happen in the field, on the simulated internet
+ * of the namespace (netns.ts, addresses.ts): what the test DNS answers, Raftr's own servers,
+ * the packet filter's rules, and an in-path middlebox on Raftr's address that decides by server
+ * name, as campus firewalls, SNI filters and inspecting proxies do. Every browser meets the same
+ * world; no browser flag maps anything.
  *
  * Expectations are the popup's test contract (data-outcome / data-finding values), written
  * here once so that the e2e tests, the benchmark and the demo command agree on them. Their
  * vocabularies (probe target ids, outcomes, finding ids) are the product's own types: a renamed
  * outcome or finding breaks these expectations at compile time.
  */
+import { execFileSync } from 'node:child_process';
 import type { NetworkFindingId } from '@/utils/findings';
 import type { Outcome } from '@/utils/outcomes';
 import type { ProbeTargetId } from '@/utils/profile';
-import type { TestPki } from './ca';
-import { RAFTR_IP } from './ca';
 import {
+  assertInsideSimulatedInternet,
   CAPTIVE_PORTAL_HOST,
+  CAPTIVE_PORTAL_IP,
+  CONTROL_IP,
+  FILTER_BLOCK_HOST,
+  FILTER_BLOCK_IP,
+  LOCAL_ADDRESSES,
+  MAIL_SERVICE_IPS,
+  ONLINE_LINK,
+  RAFTR_IP,
+  RAFTR_UPSTREAM_PORTS,
+  UMBRELLA_BLOCK_IP,
+} from './addresses';
+import type { TestPki } from './ca';
+import { type DnsAnswer, type DnsServer, type DnsZone, startDnsServer } from './dns-server';
+import { applyFirewall, clearFirewall, type FirewallRule } from './firewall';
+import { type Middlebox, type MiddleboxAction, startMiddlebox } from './middlebox';
+import {
+  CAPTIVE_PORTAL_PAGE,
+  captivePortalRedirect,
   closeAll,
-  reserveClosedPort,
+  fortiGuardBlockPage,
+  type Handler,
+  portalLocation,
+  type RaftrServers,
+  type SimResponse,
   type SimServer,
-  startBlockPage,
-  startCaptivePortal,
+  sendRaw,
   startControl,
-  startInterception,
-  startRaftrHttp,
-  startRaftrHttps,
-  startReset,
-  startSilentDrop,
+  startHttp,
+  startRaftr,
 } from './servers';
 
-/** Every host:port the extension's probes (and their redirects) can reach. */
-export const ENDPOINTS = [
-  'app.raftr.com:443',
-  'app.raftr.com:80',
-  'www.raftr.com:443',
-  'www.raftr.com:80',
-  `${RAFTR_IP}:443`,
-  `${RAFTR_IP}:80`,
-  'connectivitycheck.gstatic.com:80',
-  `${CAPTIVE_PORTAL_HOST}:80`,
-] as const;
-export type Endpoint = (typeof ENDPOINTS)[number];
+/** The Raftr names the extension probes (and their parent). */
+export const RAFTR_NAMES = ['app.raftr.com', 'www.raftr.com', 'raftr.com'] as const;
+export const CONTROL_HOST = 'connectivitycheck.gstatic.com';
 
-/** The simulated servers an endpoint can be routed to. */
-export type ServerKind =
-  | 'raftr-https'
-  | 'raftr-http'
-  | 'raftr-https-503'
-  | 'raftr-http-503'
-  | 'control'
-  | 'silent-drop'
+/** The healthy network's DNS: every name of the plan resolves to its address. */
+export const HEALTHY_ZONE: DnsZone = {
+  ...Object.fromEntries(RAFTR_NAMES.map((name) => [name, { a: [RAFTR_IP] }])),
+  [CONTROL_HOST]: { a: [CONTROL_IP] },
+  [CAPTIVE_PORTAL_HOST]: { a: [CAPTIVE_PORTAL_IP] },
+  [FILTER_BLOCK_HOST]: { a: [FILTER_BLOCK_IP] },
+  ...Object.fromEntries(Object.entries(MAIL_SERVICE_IPS).map(([name, ip]) => [name, { a: [ip] }])),
+};
+
+/**
+ * What a middlebox does, as data: the certificate of a `respond` over HTTPS is the managed
+ * filter's (its inspection CA is installed: no certificate error) or an untrusted one.
+ */
+export type ActionSpec =
+  | 'pass'
+  | 'drop'
   | 'reset'
-  | 'refused'
-  | 'block-page-https'
-  | 'block-page-http'
-  | 'captive-portal'
-  | 'interception';
+  | { respond: SimResponse; tls?: 'filter' | 'untrusted' | 'umbrella' };
+
+/** Per port of Raftr's address: what happens to connections carrying a Raftr name, and the rest. */
+export interface PortPolicy {
+  names: ActionSpec;
+  bareIp: ActionSpec;
+}
 
 /** A Chromium enterprise policy document (https://chromeenterprise.google/policies/). */
 export type ChromiumPolicy = Record<string, unknown>;
@@ -73,11 +90,23 @@ export interface Expectation {
 }
 
 export interface Scenario {
-  name: ScenarioName;
+  name: string;
   /** One line for the demo command and test titles. */
   title: string;
-  /** Endpoint → server; an endpoint left out does not resolve (DNS failure). */
-  routes: Partial<Record<Endpoint, ServerKind>>;
+  /** Names the DNS answers otherwise than the healthy network does. */
+  dns?: Readonly<Record<string, DnsAnswer>>;
+  /** Raftr's own servers: `status` answers everything with it (e.g. 503). */
+  raftr?: { status?: number };
+  /** Packet-filter rules (drop / reject) besides the middlebox's redirects. */
+  firewall?: readonly FirewallRule[];
+  /** An in-path middlebox on Raftr's address, per port. A port left out is not intercepted. */
+  middlebox?: { https?: PortPolicy; http?: PortPolicy };
+  /** A DNS filter's block server at Cisco Umbrella's block address (HTTP and HTTPS). */
+  umbrellaBlockServer?: SimResponse;
+  /** A captive portal: every plain-HTTP connection goes to it, HTTPS is refused. */
+  captivePortal?: boolean;
+  /** No network at all: the online link is down and nothing resolves. */
+  offline?: boolean;
   /** Chromium managed policy in force while this scenario runs. */
   policy?: ChromiumPolicy;
   /** Load tests/sim/blocker-extension beside ours (a DNR rule blocking ||raftr.com). */
@@ -85,39 +114,7 @@ export interface Scenario {
   expected: Expectation;
 }
 
-const NAMES_443: Endpoint[] = ['app.raftr.com:443', 'www.raftr.com:443'];
-const NAMES_80: Endpoint[] = ['app.raftr.com:80', 'www.raftr.com:80'];
-const IP_443: Endpoint = `${RAFTR_IP}:443`;
-const IP_80: Endpoint = `${RAFTR_IP}:80`;
-const CONTROL: Endpoint = 'connectivitycheck.gstatic.com:80';
-
-function routes(
-  ...groups: [Endpoint | Endpoint[], ServerKind][]
-): Partial<Record<Endpoint, ServerKind>> {
-  const out: Partial<Record<Endpoint, ServerKind>> = {};
-  for (const [endpoints, kind] of groups) {
-    for (const endpoint of Array.isArray(endpoints) ? endpoints : [endpoints]) out[endpoint] = kind;
-  }
-  return out;
-}
-
-function without(
-  base: Partial<Record<Endpoint, ServerKind>>,
-  endpoints: Endpoint[],
-): Partial<Record<Endpoint, ServerKind>> {
-  const out = { ...base };
-  for (const endpoint of endpoints) delete out[endpoint];
-  return out;
-}
-
-/** Everything served as on a healthy network (the base the other scenarios change). */
-const HEALTHY = routes(
-  [NAMES_443, 'raftr-https'],
-  [NAMES_80, 'raftr-http'],
-  [IP_443, 'raftr-https'],
-  [IP_80, 'raftr-http'],
-  [CONTROL, 'control'],
-);
+const HTML = { 'content-type': 'text/html; charset=utf-8' } as const;
 
 const ALL_OK: Record<ProbeTargetId, Outcome> = {
   'app-https': 'ok',
@@ -128,10 +125,12 @@ const ALL_OK: Record<ProbeTargetId, Outcome> = {
 };
 
 const DOMAIN_ENTRIES = ['raftr.com', '*.raftr.com'];
+const nxdomainForNames = Object.fromEntries(RAFTR_NAMES.map((n) => [n, 'nxdomain' as const]));
 
 export const SCENARIO_NAMES = [
   'healthy',
   'dns-failure',
+  'dns-filter',
   'ip-dropped',
   'refused',
   'sni-reset',
@@ -149,13 +148,29 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
   healthy: {
     name: 'healthy',
     title: 'healthy network: everything answers (the IP probe meets a certificate name error)',
-    routes: HEALTHY,
     expected: { outcomes: ALL_OK, findings: ['all-clear'], findingTexts: {} },
   },
   'dns-failure': {
     name: 'dns-failure',
-    title: 'DNS does not resolve the raftr.com names; the IP answers',
-    routes: without(HEALTHY, [...NAMES_443, ...NAMES_80]),
+    title: 'the DNS says the raftr.com names do not exist (NXDOMAIN); the IP answers',
+    dns: nxdomainForNames,
+    expected: {
+      outcomes: { ...ALL_OK, 'app-https': 'dns-failed', 'web-https': 'dns-failed' },
+      findings: ['names-blocked'],
+      findingTexts: { 'names-blocked': DOMAIN_ENTRIES },
+    },
+  },
+  'dns-filter': {
+    name: 'dns-filter',
+    title:
+      'a DNS filter (Cisco Umbrella) answers the raftr.com names with its block-page address 146.112.61.106',
+    dns: Object.fromEntries(RAFTR_NAMES.map((n) => [n, { a: [UMBRELLA_BLOCK_IP] }])),
+    umbrellaBlockServer: {
+      status: 200,
+      headers: { 'content-type': 'text/html; charset=utf-8', server: 'nginx' },
+      body: ({ host }) =>
+        `<!doctype html><html><head><title>Site Blocked</title></head><body><h1>This site is blocked.</h1><p>${host} has been blocked by your network administrator.</p><p>Powered by Cisco Umbrella</p></body></html>`,
+    },
     expected: {
       outcomes: { ...ALL_OK, 'app-https': 'dns-failed', 'web-https': 'dns-failed' },
       findings: ['names-blocked'],
@@ -164,8 +179,12 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
   },
   'ip-dropped': {
     name: 'ip-dropped',
-    title: 'a firewall silently drops 52.8.243.15 (TCP 443 and 80)',
-    routes: { ...HEALTHY, ...routes([[IP_443, IP_80], 'silent-drop']) },
+    title:
+      'a next-generation firewall lets the raftr.com names through but silently drops connections to 52.8.243.15 by address (TCP 443 and 80)',
+    middlebox: {
+      https: { names: 'pass', bareIp: 'drop' },
+      http: { names: 'pass', bareIp: 'drop' },
+    },
     expected: {
       outcomes: { ...ALL_OK, 'api-ip-https': 'timeout', 'api-ip-http': 'timeout' },
       findings: ['ip-blocked'],
@@ -174,11 +193,8 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
   },
   refused: {
     name: 'refused',
-    title: 'every Raftr name and 52.8.243.15 are refused; the control answers',
-    routes: {
-      ...routes([[...NAMES_443, ...NAMES_80, IP_443, IP_80], 'refused']),
-      [CONTROL]: 'control',
-    },
+    title: 'a firewall rejects every connection to 52.8.243.15; the control answers',
+    firewall: [{ action: 'reject', to: RAFTR_IP }],
     expected: {
       outcomes: {
         'app-https': 'refused',
@@ -193,8 +209,11 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
   },
   'sni-reset': {
     name: 'sni-reset',
-    title: 'an SNI filter resets connections to the raftr.com names; the IP answers',
-    routes: { ...HEALTHY, ...routes([[...NAMES_443, ...NAMES_80], 'reset']) },
+    title: 'an SNI filter resets connections that name raftr.com; the bare IP answers',
+    middlebox: {
+      https: { names: 'reset', bareIp: 'pass' },
+      http: { names: 'reset', bareIp: 'pass' },
+    },
     expected: {
       outcomes: { ...ALL_OK, 'app-https': 'reset', 'web-https': 'reset' },
       findings: ['names-blocked'],
@@ -204,10 +223,13 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
   'proxy-block-page': {
     name: 'proxy-block-page',
     title:
-      'a FortiGuard web filter (its inspection CA installed) serves a 403 block page for the names',
-    routes: {
-      ...HEALTHY,
-      ...routes([NAMES_443, 'block-page-https'], [NAMES_80, 'block-page-http']),
+      'a FortiGate (its inspection CA installed) serves a 403 FortiGuard block page for the names; the bare IP passes',
+    middlebox: {
+      https: {
+        names: { respond: { status: 403, body: fortiGuardBlockPage }, tls: 'filter' },
+        bareIp: 'pass',
+      },
+      http: { names: { respond: { status: 403, body: fortiGuardBlockPage } }, bareIp: 'pass' },
     },
     expected: {
       outcomes: { ...ALL_OK, 'app-https': 'proxy-blocked', 'web-https': 'proxy-blocked' },
@@ -218,8 +240,13 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
   'tls-interception': {
     name: 'tls-interception',
     title:
-      'a TLS-intercepting proxy whose CA is not trusted answers for the names and 52.8.243.15:443',
-    routes: { ...HEALTHY, ...routes([[...NAMES_443, IP_443], 'interception']) },
+      'a TLS-intercepting proxy whose CA is not trusted answers every HTTPS connection to 52.8.243.15',
+    middlebox: {
+      https: {
+        names: { respond: { status: 200, body: 'relayed' }, tls: 'untrusted' },
+        bareIp: { respond: { status: 200, body: 'relayed' }, tls: 'untrusted' },
+      },
+    },
     expected: {
       // The interception certificate is untrusted for the IP too: the authority error comes
       // before the name check (net::MapCertStatusToNetError), so no name-mismatch "ok" there.
@@ -237,13 +264,7 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
     name: 'captive-portal',
     title:
       'a captive portal redirects every plain-HTTP request to its login page; HTTPS is refused',
-    routes: {
-      ...routes(
-        [[...NAMES_443, IP_443], 'refused'],
-        [[...NAMES_80, IP_80, CONTROL], 'captive-portal'],
-      ),
-      [`${CAPTIVE_PORTAL_HOST}:80`]: 'captive-portal',
-    },
+    captivePortal: true,
     expected: {
       outcomes: { 'api-ip-http': 'captive-portal', control: 'captive-portal' },
       findings: ['captive-portal'],
@@ -253,7 +274,6 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
   'browser-policy': {
     name: 'browser-policy',
     title: 'a Chromium enterprise policy blocks raftr.com (URLBlocklist)',
-    routes: HEALTHY,
     // https://chromeenterprise.google/policies/#URLBlocklist — "raftr.com" covers its subdomains.
     policy: { URLBlocklist: ['raftr.com'] },
     expected: {
@@ -267,21 +287,17 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
   'other-extension': {
     name: 'other-extension',
     title: 'another extension blocks ||raftr.com with a declarativeNetRequest rule',
-    routes: HEALTHY,
     blockerExtension: true,
     expected: {
-      outcomes: {
-        ...ALL_OK,
-        'app-https': 'blocked-by-extension',
-      },
+      outcomes: { ...ALL_OK, 'app-https': 'blocked-by-extension' },
       findings: ['blocked-by-extension'],
       findingTexts: {},
     },
   },
   offline: {
     name: 'offline',
-    title: 'offline: no name or address resolves',
-    routes: {},
+    title: 'offline: the network link is down',
+    offline: true,
     expected: {
       outcomes: {
         'app-https': 'offline',
@@ -297,13 +313,7 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
   'raftr-503': {
     name: 'raftr-503',
     title: 'Raftr answers 503 Service Unavailable on its names and its IP',
-    routes: {
-      ...HEALTHY,
-      ...routes(
-        [[...NAMES_443, IP_443], 'raftr-https-503'],
-        [[...NAMES_80, IP_80], 'raftr-http-503'],
-      ),
-    },
+    raftr: { status: 503 },
     expected: {
       // The IP probe over HTTPS never reaches HTTP (certificate name error = reachable): ok.
       outcomes: {
@@ -318,127 +328,166 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
   },
 };
 
-/** The rule that keeps every request on this machine: always the last one. */
-export const CATCH_ALL_RULE = 'MAP * ~NOTFOUND';
-
-/** `MAP host:port 127.0.0.1:P, …, MAP * ~NOTFOUND`: the value of --host-resolver-rules. */
-export function hostResolverRules(
-  scenarioRoutes: Partial<Record<Endpoint, ServerKind>>,
-  ports: Partial<Record<ServerKind, number>>,
-): string {
-  const rules: string[] = [];
-  for (const endpoint of ENDPOINTS) {
-    const kind = scenarioRoutes[endpoint];
-    if (kind === undefined) continue;
-    const port = ports[kind];
-    if (port === undefined) throw new Error(`no port for server ${kind} (routed from ${endpoint})`);
-    rules.push(`MAP ${endpoint} 127.0.0.1:${port}`);
-  }
-  // Last, so that it catches everything not mapped above: names and IP literals alike.
-  rules.push(CATCH_ALL_RULE);
-  return rules.join(', ');
-}
-
-/** A rule another part of the simulation may add: one host:port onto loopback (or NOTFOUND). */
-const LOCAL_RULE = /^MAP (?!\*\s)\S+ (?:127\.0\.0\.1:\d+|~NOTFOUND)$/;
-
-/**
- * Puts `extraRules` (e.g. the mail world's `MAP gmail.googleapis.com:443 127.0.0.1:P`) before a
- * scenario's rules: Chromium takes the first rule that matches, so they win, and the scenario's
- * own mapping of a host:port they map is dropped. `MAP * ~NOTFOUND` stays last. An extra rule
- * may only map one host onto 127.0.0.1 (no `EXCLUDE`, no catch-all): nothing may leave the
- * machine.
- */
-export function mergeHostResolverRules(extraRules: readonly string[], base: string): string {
-  const bad = extraRules.filter((rule) => !LOCAL_RULE.test(rule));
-  if (bad.length) throw new Error(`host resolver rules must map one host to 127.0.0.1: ${bad}`);
-  const mapped = new Set(extraRules.map((rule) => rule.split(/\s+/)[1]));
-  const kept = base
-    .split(',')
-    .map((rule) => rule.trim())
-    .filter((rule) => rule && !mapped.has(rule.split(/\s+/)[1] ?? ''));
-  const others = kept.filter((rule) => !rule.startsWith('MAP * '));
-  return [...extraRules, ...others, CATCH_ALL_RULE].join(', ');
-}
-
-export interface SimNet {
-  scenario: Scenario;
-  /** The --host-resolver-rules value routing this scenario's endpoints to its servers. */
-  rules: string;
-  /** The servers running for this scenario, by kind. */
-  servers: Partial<Record<ServerKind, SimServer>>;
-  /** The running server of a kind; throws if the scenario does not use it. */
-  server(kind: ServerKind): SimServer;
-  close(): Promise<void>;
-}
-
-function startServer(kind: ServerKind, pki: TestPki): Promise<SimServer> {
-  switch (kind) {
-    case 'raftr-https':
-      return startRaftrHttps(pki.raftr);
-    case 'raftr-https-503':
-      return startRaftrHttps(pki.raftr, { status: 503 });
-    case 'raftr-http':
-      return startRaftrHttp();
-    case 'raftr-http-503':
-      return startRaftrHttp({ status: 503 });
-    case 'control':
-      return startControl();
-    case 'silent-drop':
-      return startSilentDrop();
-    case 'reset':
-      return startReset();
-    case 'refused':
-      return reserveClosedPort();
-    case 'block-page-https':
-      return startBlockPage(pki.blockPage);
-    case 'block-page-http':
-      return startBlockPage();
-    case 'captive-portal':
-      return startCaptivePortal();
-    case 'interception':
-      return startInterception(pki.intercepted);
-  }
-}
-
 export function getScenario(scenario: ScenarioName | Scenario): Scenario {
   return typeof scenario === 'string' ? SCENARIOS[scenario] : scenario;
 }
 
-/** Starts the servers a scenario routes to (one per kind) and builds its resolver rules. */
-export async function startSimNet(
-  scenario: ScenarioName | Scenario,
-  pki: TestPki,
-): Promise<SimNet> {
-  const resolved = getScenario(scenario);
-  const kinds = [
-    ...new Set(Object.values(resolved.routes).filter((k): k is ServerKind => k !== undefined)),
-  ];
-  const started = await Promise.allSettled(kinds.map((kind) => startServer(kind, pki)));
-  const servers: Partial<Record<ServerKind, SimServer>> = {};
-  const ok: SimServer[] = [];
-  started.forEach((result, i) => {
-    const kind = kinds[i] as ServerKind;
-    if (result.status === 'fulfilled') {
-      servers[kind] = result.value;
-      ok.push(result.value);
-    }
+export interface SimNetOptions {
+  /** Raftr's application endpoints (`/api/…`, `/reset`): the mail world's. */
+  raftrApp?: Handler;
+  /** More names for the DNS (e.g. the mail world's hosts), before the scenario's own answers. */
+  extraZone?: DnsZone;
+}
+
+export interface SimNet {
+  scenario: Scenario;
+  dns: DnsServer;
+  /** Raftr's servers (every request they answered, direct or passed on by the middlebox). */
+  raftr: RaftrServers;
+  control: SimServer;
+  /** The in-path middlebox, when the scenario has one (or a captive portal). */
+  middlebox: Middlebox | null;
+  /** Servers at other addresses (a DNS filter's block server). */
+  others: SimServer[];
+  close(): Promise<void>;
+}
+
+const isRaftrName = (name: string | null) =>
+  name !== null && (name === 'raftr.com' || name.endsWith('.raftr.com'));
+
+/**
+ * Offline is no link and no route: the online link goes down (browsers see no network) and the
+ * plan's addresses leave loopback (a connection to them fails: network unreachable). Loopback
+ * itself stays, for the DNS server and the browsers' automation channels.
+ */
+function setOnline(online: boolean): void {
+  execFileSync('ip', ['link', 'set', ONLINE_LINK.name, online ? 'up' : 'down']);
+  const present = execFileSync('ip', ['-4', '-o', 'addr', 'show', 'dev', 'lo'], {
+    encoding: 'utf8',
   });
-  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) {
-    await closeAll(ok);
-    throw failed.reason;
+  for (const address of LOCAL_ADDRESSES) {
+    const has = present.includes(` ${address}/32 `);
+    if (online && !has) execFileSync('ip', ['addr', 'add', `${address}/32`, 'dev', 'lo']);
+    if (!online && has) execFileSync('ip', ['addr', 'del', `${address}/32`, 'dev', 'lo']);
   }
-  const ports = Object.fromEntries(Object.entries(servers).map(([k, s]) => [k, s.port]));
-  return {
-    scenario: resolved,
-    rules: hostResolverRules(resolved.routes, ports),
-    servers,
-    server(kind) {
-      const server = servers[kind];
-      if (!server) throw new Error(`scenario ${resolved.name} runs no ${kind} server`);
-      return server;
-    },
-    close: () => closeAll(ok),
+}
+
+/** Starts what a scenario needs in the namespace: DNS, Raftr, control, middlebox, rules. */
+export async function startSimNet(
+  scenarioOrName: ScenarioName | Scenario,
+  pki: TestPki,
+  options: SimNetOptions = {},
+): Promise<SimNet> {
+  assertInsideSimulatedInternet('startSimNet');
+  const scenario = getScenario(scenarioOrName);
+  const started: { close(): Promise<void> }[] = [];
+  const cleanup = async () => {
+    clearFirewall();
+    setOnline(true);
+    await closeAll(started.reverse());
   };
+  try {
+    const zone: DnsZone = scenario.offline
+      ? {}
+      : { ...HEALTHY_ZONE, ...options.extraZone, ...scenario.dns };
+    const dns = await startDnsServer(zone);
+    started.push(dns);
+    const raftr = await startRaftr(pki.raftr, {
+      status: scenario.raftr?.status,
+      app: options.raftrApp,
+    });
+    started.push(raftr);
+    const control = await startControl();
+    started.push(control);
+
+    const tlsFor = (kind: 'filter' | 'untrusted' | 'umbrella' | undefined) =>
+      kind === 'untrusted' ? pki.intercepted : kind === 'umbrella' ? pki.umbrella : pki.blockPage;
+    const actionOf = (spec: ActionSpec): MiddleboxAction =>
+      typeof spec === 'string'
+        ? { kind: spec }
+        : { kind: 'respond', response: spec.respond, tls: tlsFor(spec.tls) };
+
+    const rules: FirewallRule[] = [...(scenario.firewall ?? [])];
+    const upstream = { host: RAFTR_IP, ...RAFTR_UPSTREAM_PORTS };
+    let middlebox: Middlebox | null = null;
+    if (scenario.captivePortal) {
+      // Every plain-HTTP connection, whatever its address, lands at the portal: its own host
+      // gets the login page, any other a redirect there. HTTPS is refused until signed in.
+      const portal: MiddleboxAction = {
+        kind: 'respond',
+        response: { status: 200, headers: HTML, body: CAPTIVE_PORTAL_PAGE },
+      };
+      const redirect: MiddleboxAction = {
+        kind: 'respond',
+        response: {
+          status: 302,
+          headers: HTML,
+          body: captivePortalRedirect,
+          location: ({ host, url }) => portalLocation(host, url),
+        },
+      };
+      middlebox = await startMiddlebox(
+        (_port, name) => (name === CAPTIVE_PORTAL_HOST ? portal : redirect),
+        upstream,
+      );
+      rules.push({ action: 'redirect', ports: [80], toPort: middlebox.ports.http });
+      rules.push({ action: 'reject', ports: [443] });
+    } else if (scenario.middlebox) {
+      const policies = {
+        https: scenario.middlebox.https && {
+          names: actionOf(scenario.middlebox.https.names),
+          bareIp: actionOf(scenario.middlebox.https.bareIp),
+        },
+        http: scenario.middlebox.http && {
+          names: actionOf(scenario.middlebox.http.names),
+          bareIp: actionOf(scenario.middlebox.http.bareIp),
+        },
+      };
+      const box = await startMiddlebox((port, name) => {
+        const policy = policies[port];
+        if (!policy) return { kind: 'pass' };
+        return isRaftrName(name) ? policy.names : policy.bareIp;
+      }, upstream);
+      middlebox = box;
+      if (policies.https) {
+        rules.push({ action: 'redirect', to: RAFTR_IP, ports: [443], toPort: box.ports.https });
+      }
+      if (policies.http) {
+        rules.push({ action: 'redirect', to: RAFTR_IP, ports: [80], toPort: box.ports.http });
+      }
+    }
+    if (middlebox) started.push(middlebox);
+
+    const others: SimServer[] = [];
+    if (scenario.umbrellaBlockServer) {
+      const response = scenario.umbrellaBlockServer;
+      const handler: Handler = (req, res, url) =>
+        sendRaw(res, response, { host: req.headers.host ?? '', url: url.pathname + url.search });
+      others.push(
+        await startHttp('umbrella-block-http', handler, {
+          at: { host: UMBRELLA_BLOCK_IP, port: 80 },
+        }),
+        await startHttp('umbrella-block-https', handler, {
+          tls: pki.umbrella,
+          at: { host: UMBRELLA_BLOCK_IP, port: 443 },
+        }),
+      );
+      started.push(...others);
+    }
+    applyFirewall(rules);
+    // Last: Raftr's and the control's servers are bound to addresses offline takes away.
+    if (scenario.offline) setOnline(false);
+    return {
+      scenario,
+      dns,
+      raftr,
+      control,
+      middlebox,
+      others,
+      close: cleanup,
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
 }

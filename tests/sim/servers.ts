@@ -1,17 +1,16 @@
 /**
- * The simulated internet's servers. Each listens on 127.0.0.1 on a port the OS picks
- * (listen(0)) and returns a handle with that port and a close() that also destroys every
- * socket still open, so that a finished test leaves nothing that keeps Node alive.
- *
- * Chromium reaches them through `--host-resolver-rules` (see scenarios.ts): the extension
- * keeps probing its production URLs, https://app.raftr.com/, https://52.8.243.15/ …
+ * The simulated internet's servers, on the real addresses and ports of the address plan
+ * (addresses.ts) inside the namespace, or on 127.0.0.1 with a port the OS picks for the unit
+ * tests that run outside it. Each returns a handle whose close() also destroys every socket
+ * still open, so a finished test leaves nothing that keeps Node alive.
  *
  * Plain functions only (no Playwright imports): the e2e tests, the benchmark and the demo
  * command all use them.
  */
 import http from 'node:http';
 import https from 'node:https';
-import net from 'node:net';
+import type net from 'node:net';
+import { CAPTIVE_PORTAL_HOST, CONTROL_IP, RAFTR_IP, RAFTR_UPSTREAM_PORTS } from './addresses';
 
 export interface SimRequest {
   method: string;
@@ -19,6 +18,8 @@ export interface SimRequest {
   host: string;
   url: string;
   tls: boolean;
+  /** The local port it arrived on (443 directly, 10443 handed on by a middlebox). */
+  port: number;
 }
 
 /** One accepted TCP connection: when it opened and when it closed (ms since the epoch). */
@@ -31,12 +32,8 @@ export interface SimServer {
   /** What this server stands for (used in logs and by the demo command). */
   readonly name: string;
   readonly port: number;
-  /** TCP connections accepted so far (0 for a refused port). */
+  /** TCP connections accepted so far. */
   readonly connections: number;
-  /**
-   * Every connection's lifetime: on a silent-drop server, how long the client waited before
-   * giving up (the extension's probe bound).
-   */
   readonly connectionLog: readonly SimConnection[];
   /** HTTP requests answered so far (empty for the TCP-level servers). */
   readonly requests: readonly SimRequest[];
@@ -48,17 +45,22 @@ export interface TlsCredentials {
   cert: string;
 }
 
-const LOOPBACK = '127.0.0.1';
+/** Where a server listens: default 127.0.0.1 and a port the OS picks. */
+export interface ListenAt {
+  host?: string;
+  port?: number;
+}
 
 /**
- * Listens on 127.0.0.1:0 and tracks sockets. `server.close()` alone waits for open
- * connections, and a silent-drop server's connections never end on their own. Every server of
- * the simulation (the mail world's too, mail/http.ts) listens through this.
+ * Listens and tracks sockets. `server.close()` alone waits for open connections, and a held
+ * connection never ends on its own. Every server of the simulation (the mail world's too,
+ * mail/http.ts) listens through this.
  */
 export async function track(
   name: string,
   server: net.Server,
   requests: SimRequest[] = [],
+  at: ListenAt = {},
 ): Promise<SimServer> {
   const sockets = new Set<net.Socket>();
   const connectionLog: SimConnection[] = [];
@@ -66,7 +68,7 @@ export async function track(
     const entry: SimConnection = { openedAt: Date.now() };
     connectionLog.push(entry);
     sockets.add(socket);
-    // Chromium aborts connections it gives up on (timeouts, certificate errors): not our error.
+    // Browsers abort connections they give up on (timeouts, certificate errors): not our error.
     socket.on('error', () => {});
     socket.on('close', () => {
       entry.closedAt = Date.now();
@@ -77,7 +79,7 @@ export async function track(
   server.on('tlsClientError', () => {});
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, LOOPBACK, () => {
+    server.listen(at.port ?? 0, at.host ?? '127.0.0.1', () => {
       server.off('error', reject);
       resolve();
     });
@@ -104,25 +106,36 @@ export async function track(
   };
 }
 
-type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+export type Handler = (
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  url: URL,
+) => void | Promise<void>;
 
-async function startHttp(name: string, handler: Handler, tls?: TlsCredentials): Promise<SimServer> {
-  const requests: SimRequest[] = [];
-  const listener: Handler = (req, res) => {
+export async function startHttp(
+  name: string,
+  handler: Handler,
+  options: { tls?: TlsCredentials; at?: ListenAt; requests?: SimRequest[] } = {},
+): Promise<SimServer> {
+  const { tls, at } = options;
+  const requests = options.requests ?? [];
+  const listener = (req: http.IncomingMessage, res: http.ServerResponse) => {
     requests.push({
       method: req.method ?? 'GET',
       host: req.headers.host ?? '',
       url: req.url ?? '/',
       tls: tls !== undefined,
+      port: req.socket.localPort ?? 0,
     });
     // No keep-alive: every probe opens its own connection, as it would after a network change.
     res.setHeader('connection', 'close');
-    handler(req, res);
+    const url = new URL(req.url ?? '/', `${tls ? 'https' : 'http'}://${req.headers.host ?? name}`);
+    void handler(req, res, url);
   };
   const server = tls
     ? https.createServer({ key: tls.key, cert: tls.cert }, listener)
     : http.createServer(listener);
-  return track(name, server, requests);
+  return track(name, server, requests, at);
 }
 
 /** An HTML answer nobody caches (the mail world's pages use it too, mail/http.ts). */
@@ -141,103 +154,173 @@ export function sendHtml(
   res.end(body);
 }
 
-export const RAFTR_PAGE =
-  '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Raftr</title></head>' +
-  '<body><h1>Raftr</h1><p>Your campus community.</p></body></html>';
+/** An answer as a scenario describes it: status, headers and body, exactly. */
+export interface SimResponse {
+  status: number;
+  /** Lower-case header names; `content-length` is computed. */
+  headers?: Readonly<Record<string, string>>;
+  /** The body, or a function of the request (block pages echo the URL they blocked). */
+  body?: string | ((request: { host: string; url: string }) => string);
+  /** A Location header that depends on the request (a portal's `continue=` parameter). */
+  location?: (request: { host: string; url: string }) => string;
+}
+
+export function sendRaw(
+  res: http.ServerResponse,
+  response: SimResponse,
+  request: { host: string; url: string },
+): void {
+  const body = typeof response.body === 'function' ? response.body(request) : (response.body ?? '');
+  const headers: http.OutgoingHttpHeaders = { ...response.headers };
+  delete headers['content-length'];
+  delete headers['transfer-encoding'];
+  headers['content-length'] = Buffer.byteLength(body);
+  if (response.location) headers.location = response.location(request);
+  res.writeHead(response.status, headers);
+  res.end(body);
+}
+
+/**
+ * What app.raftr.com serves at `/`: the shell of a single-page app, the shape every React / Vite
+ * build serves (https://vite.dev/guide/#index-html-and-project-root).
+ */
+export const RAFTR_APP_PAGE = `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="UTF-8" />
+    <link rel="icon" href="/favicon.ico" />
+    <meta name="viewport" content="width=device-width, initial-scale=1.0" />
+    <meta name="description" content="Raftr: your campus community" />
+    <title>Raftr</title>
+    <script type="module" crossorigin src="/assets/index-4f1c2a9b.js"></script>
+    <link rel="stylesheet" href="/assets/index-8d0e7f31.css" />
+  </head>
+  <body>
+    <noscript>You need to enable JavaScript to run Raftr.</noscript>
+    <div id="root"></div>
+  </body>
+</html>
+`;
+
+/** What www.raftr.com serves at `/`: a WordPress marketing page (its real site is WordPress). */
+export const RAFTR_WEB_PAGE = `<!DOCTYPE html>
+<html lang="en-US">
+<head>
+<meta charset="UTF-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Raftr &#8211; Community engagement for higher education</title>
+<link rel='stylesheet' id='wp-block-library-css' href='https://www.raftr.com/wp-includes/css/dist/block-library/style.min.css?ver=6.4.3' media='all' />
+<meta name="generator" content="WordPress 6.4.3" />
+</head>
+<body class="home page-template-default page">
+<header class="site-header"><a href="https://www.raftr.com/" rel="home">Raftr</a></header>
+<main id="main" class="site-main">
+<h1>Build community on campus</h1>
+<p>Rafts are places where members can see what events are happening when, find out what others are talking about, and connect with people with similar interests.</p>
+<p><a href="https://app.raftr.com/">Sign in to Raftr</a></p>
+</main>
+<footer class="site-footer">&copy; Raftr</footer>
+</body>
+</html>
+`;
 
 export const SERVICE_UNAVAILABLE_PAGE =
   '<!doctype html><html><head><title>503 Service Unavailable</title></head>' +
   '<body><h1>Service Unavailable</h1><p>The server is temporarily unable to service your request.</p></body></html>';
 
-export interface RaftrServerOptions {
-  /** Answer every request with this status (e.g. 503) instead of Raftr's normal answer. */
+export interface RaftrOptions {
+  /** Answer every request with this status (e.g. 503) instead of Raftr's normal answers. */
   status?: number;
+  /** Raftr's application endpoints (`/api/…`, `/reset`), e.g. the mail world's. */
+  app?: Handler;
+  /** Listen here instead of RAFTR_IP's real ports (unit tests outside the namespace). */
+  local?: boolean;
 }
 
-/** Raftr over HTTPS: 200 with the Raftr page (or `status`, e.g. 503 Service Unavailable). */
-export function startRaftrHttps(
-  creds: TlsCredentials,
-  options: RaftrServerOptions = {},
-): Promise<SimServer> {
-  const status = options.status ?? 200;
-  return startHttp(
-    status === 200 ? 'raftr-https' : `raftr-https-${status}`,
-    (_req, res) => sendHtml(res, status, status >= 500 ? SERVICE_UNAVAILABLE_PAGE : RAFTR_PAGE),
-    creds,
-  );
+export interface RaftrServers {
+  https: SimServer;
+  http: SimServer;
+  /** Every request Raftr answered, over both ports, direct or handed on by a middlebox. */
+  readonly requests: readonly SimRequest[];
+  close(): Promise<void>;
 }
 
-/** Raftr's port 80: a 301 to https://app.raftr.com/ (or `status`, e.g. 503, when given). */
-export function startRaftrHttp(options: RaftrServerOptions = {}): Promise<SimServer> {
-  const { status } = options;
-  return startHttp(status === undefined ? 'raftr-http' : `raftr-http-${status}`, (_req, res) => {
-    if (status !== undefined) {
-      sendHtml(res, status, status >= 500 ? SERVICE_UNAVAILABLE_PAGE : RAFTR_PAGE);
+/**
+ * Raftr's host 52.8.243.15 on 443 and 80 (and its upstream ports for middleboxes that pass
+ * connections on). HTTPS presents the certificate for the Raftr names, so the IP probe meets a
+ * certificate name error, exactly as the real host's does. Names get their own pages; the bare
+ * address and port 80 redirect to https://app.raftr.com/.
+ */
+export async function startRaftr(
+  tls: TlsCredentials,
+  options: RaftrOptions = {},
+): Promise<RaftrServers> {
+  const requests: SimRequest[] = [];
+  const handler: Handler = (req, res, url) => {
+    if (options.status !== undefined) {
+      sendHtml(res, options.status, options.status >= 500 ? SERVICE_UNAVAILABLE_PAGE : '');
       return;
     }
-    res.writeHead(301, { location: 'https://app.raftr.com/', 'content-length': 0 });
-    res.end();
-  });
+    const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
+    const secure = url.protocol === 'https:';
+    if (!secure) {
+      res.writeHead(301, {
+        location: `https://${host === RAFTR_IP ? 'app.raftr.com' : host}${url.pathname}`,
+        'content-length': 0,
+      });
+      res.end();
+      return;
+    }
+    if (options.app && (url.pathname.startsWith('/api/') || url.pathname === '/reset')) {
+      Promise.resolve(options.app(req, res, url)).catch(() => {
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
+      });
+      return;
+    }
+    if (host === 'app.raftr.com') sendHtml(res, 200, RAFTR_APP_PAGE);
+    else if (host === 'www.raftr.com') sendHtml(res, 200, RAFTR_WEB_PAGE);
+    else {
+      res.writeHead(301, { location: 'https://www.raftr.com/', 'content-length': 0 });
+      res.end();
+    }
+  };
+  const host = options.local ? '127.0.0.1' : RAFTR_IP;
+  const ports = options.local
+    ? [undefined, undefined, undefined, undefined]
+    : [443, RAFTR_UPSTREAM_PORTS.https, 80, RAFTR_UPSTREAM_PORTS.http];
+  const [direct443, upstream443, direct80, upstream80] = await Promise.all([
+    startHttp('raftr-https', handler, { tls, requests, at: { host, port: ports[0] } }),
+    startHttp('raftr-https-upstream', handler, { tls, requests, at: { host, port: ports[1] } }),
+    startHttp('raftr-http', handler, { requests, at: { host, port: ports[2] } }),
+    startHttp('raftr-http-upstream', handler, { requests, at: { host, port: ports[3] } }),
+  ]);
+  const all = [direct443, upstream443, direct80, upstream80];
+  return {
+    https: direct443,
+    http: direct80,
+    requests,
+    close: () => closeAll(all),
+  };
 }
 
 /**
  * The control URL http://connectivitycheck.gstatic.com/generate_204 answers 204 No Content,
  * which is what Android and ChromeOS expect from it.
  */
-export function startControl(): Promise<SimServer> {
-  return startHttp('control', (req, res) => {
-    if (req.url?.startsWith('/generate_204')) {
-      res.writeHead(204, { 'content-length': 0 });
-      res.end();
-      return;
-    }
-    sendHtml(res, 404, '<!doctype html><title>404 Not Found</title><p>Not Found</p>');
-  });
-}
-
-/** A firewall that silently drops: the connection is accepted and nothing is ever written. */
-export function startSilentDrop(): Promise<SimServer> {
-  return track(
-    'silent-drop',
-    net.createServer(() => {}),
+export function startControl(at: ListenAt = { host: CONTROL_IP, port: 80 }): Promise<SimServer> {
+  return startHttp(
+    'control',
+    (req, res) => {
+      if (req.url?.startsWith('/generate_204')) {
+        res.writeHead(204, { 'content-length': 0 });
+        res.end();
+        return;
+      }
+      sendHtml(res, 404, '<!doctype html><title>404 Not Found</title><p>Not Found</p>');
+    },
+    { at },
   );
-}
-
-/**
- * A filter that resets the connection once it has seen the client's first bytes (the TLS
- * ClientHello carrying the SNI, or the HTTP request line): what an SNI / URL filter does.
- */
-export function startReset(): Promise<SimServer> {
-  return track(
-    'reset',
-    net.createServer((socket) => {
-      const reset = () => {
-        if (!socket.destroyed) socket.resetAndDestroy();
-      };
-      socket.once('data', reset);
-      // A client that connects and sends nothing is reset too, a moment later.
-      const timer = setTimeout(reset, 1000);
-      socket.once('close', () => clearTimeout(timer));
-    }),
-  );
-}
-
-/**
- * A closed port: bound to get a free port from the OS, then closed at once, so a
- * connection to it is refused (RST). Another process could take the port in between; on a
- * test machine that is a negligible risk.
- */
-export async function reserveClosedPort(): Promise<SimServer> {
-  const probe = await track('refused', net.createServer());
-  await probe.close();
-  return {
-    name: 'refused',
-    port: probe.port,
-    connections: 0,
-    connectionLog: [],
-    requests: [],
-    close: async () => {},
-  };
 }
 
 /**
@@ -246,7 +329,7 @@ export async function reserveClosedPort(): Promise<SimServer> {
  * cl.prod_fortiguard_webfilter_blocktext and cl.prod_fortiguard_webfilter_poweredby
  * (shared/data/ooni-fingerprints_http.csv; https://github.com/ooni/blocking-fingerprints).
  */
-export function fortiGuardBlockPage(host: string, url: string): string {
+export function fortiGuardBlockPage({ host, url }: { host: string; url: string }): string {
   const shown = `${host}${url}`.replace(/[<>&"]/g, '');
   return `<!DOCTYPE html>
 <html lang="en">
@@ -275,56 +358,19 @@ export function fortiGuardBlockPage(host: string, url: string): string {
 `;
 }
 
-/**
- * A web filter's block page: 403 with the FortiGuard page for every request. With `tls`, it
- * is served over HTTPS with the filter's certificate for the requested name (a managed
- * device that trusts the filter's inspection CA sees no certificate error).
- */
-export function startBlockPage(tls?: TlsCredentials): Promise<SimServer> {
-  return startHttp(
-    tls ? 'block-page-https' : 'block-page-http',
-    (req, res) => sendHtml(res, 403, fortiGuardBlockPage(req.headers.host ?? '', req.url ?? '/')),
-    tls,
-  );
+/** A captive portal's answer to any plain-HTTP request that is not for the portal itself. */
+export function captivePortalRedirect({ host, url }: { host: string; url: string }): string {
+  return `<!doctype html><a href="${portalLocation(host, url)}">Sign in to Campus Wi-Fi</a>`;
 }
 
-/** The captive portal's own host (mapped to the portal server by the scenarios). */
-export const CAPTIVE_PORTAL_HOST = 'login.campus-wifi.test';
-
-/**
- * A captive portal: every plain-HTTP request is answered with a 302 to the portal's login
- * page (how Android / ChromeOS detect portals from generate_204); the portal's own host serves
- * the login page with 200.
- */
-export function startCaptivePortal(): Promise<SimServer> {
-  return startHttp('captive-portal', (req, res) => {
-    const host = req.headers.host ?? '';
-    if (host.split(':')[0] === CAPTIVE_PORTAL_HOST) {
-      sendHtml(
-        res,
-        200,
-        '<!doctype html><html><head><title>Campus Wi-Fi</title></head><body><h1>Campus Wi-Fi</h1><form><label>Student ID <input name="id"></label><button>Sign in</button></form></body></html>',
-      );
-      return;
-    }
-    const original = `http://${host}${req.url ?? '/'}`;
-    const location = `http://${CAPTIVE_PORTAL_HOST}/portal?continue=${encodeURIComponent(original)}`;
-    sendHtml(res, 302, `<!doctype html><a href="${location}">Sign in to Campus Wi-Fi</a>`, {
-      location,
-    });
-  });
+export function portalLocation(host: string, url: string): string {
+  return `http://${CAPTIVE_PORTAL_HOST}/portal?continue=${encodeURIComponent(`http://${host}${url}`)}`;
 }
 
-/**
- * A TLS-intercepting proxy whose CA the browser does not trust: the handshake ends in
- * `net::ERR_CERT_AUTHORITY_INVALID`. If a client went on anyway, it would get Raftr's page,
- * as a relaying proxy would deliver it.
- */
-export function startInterception(creds: TlsCredentials): Promise<SimServer> {
-  return startHttp('interception', (_req, res) => sendHtml(res, 200, RAFTR_PAGE), creds);
-}
+export const CAPTIVE_PORTAL_PAGE =
+  '<!doctype html><html><head><title>Campus Wi-Fi</title></head><body><h1>Campus Wi-Fi</h1><form><label>Student ID <input name="id"></label><button>Sign in</button></form></body></html>';
 
 /** Closes every server given, concurrently. */
-export async function closeAll(servers: Iterable<SimServer>): Promise<void> {
+export async function closeAll(servers: Iterable<{ close(): Promise<void> }>): Promise<void> {
   await Promise.all([...servers].map((s) => s.close()));
 }

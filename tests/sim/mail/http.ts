@@ -6,7 +6,7 @@
  */
 import type http from 'node:http';
 import https from 'node:https';
-import { type TlsCredentials, track } from '../servers';
+import { type ListenAt, type TlsCredentials, track } from '../servers';
 
 export { sendHtml } from '../servers';
 
@@ -22,11 +22,15 @@ export type Handler = (
   url: URL,
 ) => void | Promise<void>;
 
-/** Starts an HTTPS server on 127.0.0.1:0; a handler error becomes a 500 (and is logged to stderr). */
+/**
+ * Starts an HTTPS server (default on 127.0.0.1, a port the OS picks); a handler error becomes a
+ * 500 (and is logged to stderr).
+ */
 export async function startHttpsService(
   name: string,
   tls: TlsCredentials,
   handler: Handler,
+  at: ListenAt = {},
 ): Promise<Service> {
   const server = https.createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
     const url = new URL(req.url ?? '/', `https://${req.headers.host ?? name}`);
@@ -43,7 +47,7 @@ export async function startHttpsService(
   });
   // Keep-alive as the real APIs allow, but short, so idle sockets do not pile up.
   server.keepAliveTimeout = 5_000;
-  return track(name, server);
+  return track(name, server, [], at);
 }
 
 export interface CallRecord {

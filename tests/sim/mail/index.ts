@@ -3,7 +3,6 @@
  * tests and the benchmark. README.md describes the contract and the verified browser facts.
  */
 
-export { mergeHostResolverRules } from '../scenarios';
 export { issueLeaf, type Leaf } from './certs';
 export * from './constants';
 export {

@@ -1,7 +1,7 @@
 /**
  * Chromium with the built extension inside a network scenario AND the mail world: browser.ts's
- * `launchWithExtension` with the mail world's resolver rules before the scenario's
- * (`extraRules`), the extension's enterprise policy (client ids, tenant, test-message endpoint)
+ * `launchWithExtension` with the mail world's hosts in the test DNS (`extraZone`) and Raftr's
+ * app endpoints on Raftr's host (`raftrApp`), the extension's enterprise policy (client ids, tenant, test-message endpoint)
  * and then the optional host permissions pre-granted through chrome://extensions, the one route
  * that works headless (README.md, "The permission prompt").
  *
@@ -102,12 +102,13 @@ export async function launchWithMailWorld(options: MailLaunchOptions = {}): Prom
   const pki = cleanups.pki(options.pki);
   const close = () => cleanups.run();
   try {
-    const world = await startMailWorld({ pki, ...options.world });
+    const world = await startMailWorld({ pki, ...options.world, onPlanAddresses: true });
     cleanups.push(() => world.close());
     const browser = await launchWithExtension({
       scenario: options.scenario ?? 'healthy',
       pki,
-      extraRules: world.rules,
+      extraZone: world.zone,
+      raftrApp: world.raftrApp,
       extensionPolicy:
         options.extensionPolicy === undefined
           ? defaultExtensionPolicy(world)

@@ -14,7 +14,7 @@
  */
 import { randomInt } from 'node:crypto';
 import type http from 'node:http';
-import { RAFTR_PAGE } from '../servers';
+import { RAFTR_APP_PAGE } from '../servers';
 import { escapeHtml, handleCors, readBody, sendHtml, sendJson, type Telemetry } from './http';
 
 export const CROCKFORD_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -142,7 +142,7 @@ export function raftrAppHandler(options: RaftrAppOptions) {
       );
       return;
     }
-    sendHtml(res, 200, RAFTR_PAGE);
+    sendHtml(res, 200, RAFTR_APP_PAGE);
   };
   return { handler, requests };
 }

@@ -2,16 +2,21 @@
  * The simulated mail world in one call: test DNS, Raftr's SendGrid-like sender, the receiving
  * MX servers (Microsoft 365, Gmail, Proofpoint, Mimecast) with the customer's policy, the
  * mailbox store, the Gmail API and Microsoft Graph emulators, both OAuth authorization servers,
- * DNS over HTTPS and Raftr's app (test-message endpoint, reset page), every one on 127.0.0.1.
+ * DNS over HTTPS and Raftr's app (test-message endpoint, reset page).
  *
- * Chromium reaches the HTTPS services by their real names through `rules`
- * (`MAP gmail.googleapis.com:443 127.0.0.1:P`, …), placed before a network scenario's own rules
- * (browser.ts `extraRules`). SMTP never involves the browser: the sender finds the MX in the
- * test DNS and the world maps MX host names to its local SMTP ports.
+ * Inside the simulated internet (`onPlanAddresses`), each HTTPS service listens on its own
+ * address of the plan, port 443 (tests/sim/addresses.ts MAIL_SERVICE_IPS), and browsers find
+ * it by its real name through the test DNS (`zone`, added to a scenario's); Raftr's app
+ * endpoints are served by Raftr's own host (`raftrApp`, handed to the network scenario).
+ * Elsewhere (unit tests) every service listens on 127.0.0.1 on a port the OS picks (`ports`).
+ * SMTP never involves the browser: the sender finds the MX in the mail world's own DNS and the
+ * world maps MX host names to its local SMTP ports.
  *
  * Plain functions, no Playwright: the e2e tests, the benchmark and the demo use it alike.
  */
+import { MAIL_SERVICE_IPS } from '../addresses';
 import type { TestPki } from '../ca';
+import type { DnsZone } from '../dns-server';
 import { issueLeaf } from './certs';
 import {
   CAMPUS_DOMAIN,
@@ -79,6 +84,11 @@ export const DEFAULT_HISTORY: readonly HistoryItem[] = [
 export interface MailWorldOptions {
   /** The test PKI (tests/sim/ca.ts): its root issues the mail world's certificates. */
   pki: TestPki;
+  /**
+   * Listen on the address plan's real port 443 (inside the simulated internet) and leave
+   * app.raftr.com to Raftr's host; default false (127.0.0.1, OS-picked ports, app included).
+   */
+  onPlanAddresses?: boolean;
   /** The platform holding the user's mailbox (campus.test); default 'microsoft'. */
   mailbox?: MailboxPlatform;
   /** A filtering gateway the campus.test MX points at, in front of the mailbox; default none. */
@@ -131,9 +141,12 @@ export interface MailWorld {
   readonly user: string;
   readonly otherUser: string;
   readonly mailbox: MailboxPlatform;
-  /** `MAP host:443 127.0.0.1:P` for each HTTPS service, to put before a scenario's rules (`extraRules`). */
-  readonly rules: string[];
-  readonly ports: Readonly<Record<MailHttpsHost, number>>;
+  /** The test DNS records of the HTTPS services (inside the simulated internet), for the scenario. */
+  readonly zone: DnsZone;
+  /** Each HTTPS service's port (443 on its plan address, or an OS-picked one on 127.0.0.1). */
+  readonly ports: Readonly<Partial<Record<MailHttpsHost, number>>>;
+  /** Raftr's app endpoints (test message, reset page), for Raftr's host to serve. */
+  readonly raftrApp: Handler;
   readonly smtpPorts: Readonly<Record<string, number>>;
   readonly dns: TestDns;
   readonly store: MailboxStore;
@@ -349,13 +362,27 @@ export async function startMailWorld(options: MailWorldOptions): Promise<MailWor
       'cloudflare-dns.com': dohHandler((name, type) => dns.dohJson(name, type), telemetry),
       'app.raftr.com': raftr.handler,
     };
+    const plan = options.onPlanAddresses === true;
+    const hosts = MAIL_HTTPS_HOSTS.filter((host) => !plan || host !== 'app.raftr.com');
+    const listenAt = (host: MailHttpsHost) =>
+      plan && host !== 'app.raftr.com'
+        ? { host: MAIL_SERVICE_IPS[host as keyof typeof MAIL_SERVICE_IPS], port: 443 }
+        : {};
     const started = await Promise.all(
-      MAIL_HTTPS_HOSTS.map((host) => startHttpsService(host, leaf, handlers[host])),
+      hosts.map((host) => startHttpsService(host, leaf, handlers[host], listenAt(host))),
     );
     services.push(...started);
     const ports = Object.fromEntries(
-      MAIL_HTTPS_HOSTS.map((host, i) => [host, (started[i] as Service).port]),
-    ) as Record<MailHttpsHost, number>;
+      hosts.map((host, i) => [host, (started[i] as Service).port]),
+    ) as Partial<Record<MailHttpsHost, number>>;
+    const zone: DnsZone = plan
+      ? Object.fromEntries(
+          hosts.map((host) => [
+            host,
+            { a: [MAIL_SERVICE_IPS[host as keyof typeof MAIL_SERVICE_IPS]] },
+          ]),
+        )
+      : {};
 
     const world: MailWorld = {
       user,
@@ -363,8 +390,9 @@ export async function startMailWorld(options: MailWorldOptions): Promise<MailWor
       get mailbox() {
         return userPlatform;
       },
-      rules: MAIL_HTTPS_HOSTS.map((host) => `MAP ${host}:443 127.0.0.1:${ports[host]}`),
+      zone,
       ports,
+      raftrApp: raftr.handler,
       smtpPorts,
       dns,
       store,
