@@ -15,7 +15,7 @@ import { decodeCode } from '../utils/diagnostic-code';
 import { explainHeaders } from '../utils/email-analysis';
 import type { EmailFinding } from '../utils/email-findings';
 import { type Evidence, findingsFor } from '../utils/evidence';
-import type { Finding } from '../utils/findings';
+import type { Finding } from '../utils/finding';
 import { messageName, translateEnglish as t } from '../utils/i18n';
 import { PROBE_TARGET_IDS } from '../utils/profile';
 import {

@@ -15,7 +15,7 @@ import {
   type UaBrand,
 } from '@/utils/evidence';
 import { messageName } from '@/utils/i18n';
-import { evidenceOf, type NetworkRun } from '@/utils/network-run';
+import { evidenceOf, type NetworkRun } from '@/utils/network/run';
 import { PROFILE_VERSION } from '@/utils/profile';
 import { describeEvidence, itMessageSubject, mailtoLink, renderItMessage } from '@/utils/report';
 import { emailCheckItem, networkRunItem } from '@/utils/storage';

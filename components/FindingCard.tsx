@@ -1,4 +1,4 @@
-import type { Finding } from '@/utils/findings';
+import type { Finding } from '@/utils/finding';
 import type { Translate } from '@/utils/i18n';
 import { describeFinding } from '@/utils/report';
 import './finding.css';

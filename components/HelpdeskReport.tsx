@@ -8,9 +8,9 @@ import { FindingCard } from '@/components/FindingCard';
 import { CODE_SYMBOLS, decodeCode, parseSymbols } from '@/utils/diagnostic-code';
 import type { Evidence } from '@/utils/evidence';
 import { findingsFor } from '@/utils/evidence';
-import { networkFindings, verdictOf } from '@/utils/findings';
 import type { Translate } from '@/utils/i18n';
 import { messageName } from '@/utils/i18n';
+import { networkFindings, verdictOf } from '@/utils/network/findings';
 import { PROBE_TARGET_IDS } from '@/utils/profile';
 import {
   decodeErrorText,

@@ -1,6 +1,6 @@
-import { networkFindings, verdictOf } from '@/utils/findings';
 import { messageName } from '@/utils/i18n';
-import { evidenceOf } from '@/utils/network-run';
+import { networkFindings, verdictOf } from '@/utils/network/findings';
+import { evidenceOf } from '@/utils/network/run';
 import { PROBE_TARGET_IDS } from '@/utils/profile';
 import { probeLabel, verdictText } from '@/utils/report';
 import { FindingCard } from './FindingCard';

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
 import { POPUP_PORT_NAME, sendMessage } from '@/utils/messaging';
-import { laterOf, type NetworkRun } from '@/utils/network-run';
+import { laterOf, type NetworkRun } from '@/utils/network/run';
 import { networkRunItem } from '@/utils/storage';
 
 export interface NetworkRunView {

@@ -48,7 +48,7 @@
  *
  * No personal data can be in a code: the evidence has no field for one.
  */
-import { BLOCK_PRODUCT_IDS, type BlockProductId } from './block-products';
+
 import {
   AUTH_VERDICTS,
   DELAY_BANDS,
@@ -66,8 +66,9 @@ import {
   EVIDENCE_TIME_RESOLUTION_MS,
   type Evidence,
 } from './evidence';
-import type { NetworkEvidence } from './findings';
-import { OUTCOMES, type Outcome } from './outcomes';
+import { BLOCK_PRODUCT_IDS, type BlockProductId } from './network/block-products';
+import type { NetworkEvidence } from './network/findings';
+import { OUTCOMES, type Outcome } from './network/outcomes';
 import { PROBE_TARGET_IDS, type ProbeTargetId } from './profile';
 
 export const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';

@@ -1,5 +1,5 @@
 /**
- * Email findings: email evidence in, findings out (pure, like utils/findings.ts).
+ * Email findings: email evidence in, findings out (pure, like utils/network/findings.ts).
  * The fix is phrased in the receiving system's own terms through `remedies`: one per system
  * that may need changing (the filter that acted or the gateway in front, then the mailbox
  * platform; both Microsoft 365 and Google Workspace when the platform is unknown). Vendor
@@ -14,7 +14,7 @@
  * quoted, $7 the sending IPs in CIDR notation.
  */
 import type { EmailEvidence, MailSystemId } from './email-evidence';
-import { entryRef, type Finding, type Severity, type SystemId } from './findings';
+import { entryRef, type Finding, type Severity, type SystemId } from './finding';
 import { messageName, type Translate } from './i18n';
 import { isGatewaySystem, mailSystemName } from './mail-systems';
 import { ENTRIES } from './profile';

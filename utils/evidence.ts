@@ -8,7 +8,8 @@
  */
 import type { EmailEvidence } from './email-evidence';
 import { type EmailFinding, emailFindings } from './email-findings';
-import { type Finding, type NetworkEvidence, networkFindings } from './findings';
+import type { Finding } from './finding';
+import { type NetworkEvidence, networkFindings } from './network/findings';
 
 /** FIXED ORDER, append only: the diagnostic code stores the index. */
 export const BROWSER_FAMILIES = ['chrome', 'edge', 'firefox', 'other'] as const;

@@ -11,7 +11,7 @@ import type { MailSystemId } from './email-evidence';
 
 /**
  * Names as the vendors write them. Product names are the same in every language, so findings
- * carry them as parameters (like utils/block-pages.ts's product names); the UI's own labels
+ * carry them as parameters (like utils/network/block-pages.ts's product names); the UI's own labels
  * are the `mail_system_<id>` messages.
  */
 export const MAIL_SYSTEM_NAMES: Readonly<Record<MailSystemId, string>> = {

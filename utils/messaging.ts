@@ -5,7 +5,7 @@
 import { defineExtensionMessaging } from '@webext-core/messaging';
 import type { EmailCheckState } from './email-check-state';
 import type { Placement } from './email-evidence';
-import type { NetworkRun } from './network-run';
+import type { NetworkRun } from './network/run';
 import type { EmailConfigSummary, MailProvider } from './oauth';
 
 interface ProtocolMap {

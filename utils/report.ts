@@ -7,14 +7,9 @@ import type { DecodeFailure } from './diagnostic-code';
 import type { EmailEvidence } from './email-evidence';
 import { describeRemedies, type EmailFinding } from './email-findings';
 import type { Evidence } from './evidence';
-import {
-  type Finding,
-  type FindingEntry,
-  formatProtocol,
-  productName,
-  type VerdictId,
-} from './findings';
+import { type Finding, type FindingEntry, formatProtocol } from './finding';
 import { messageName, type Translate } from './i18n';
+import { productName, type VerdictId } from './network/findings';
 import { PROBE_TARGET_IDS, type ProbeTargetId, probeTargets } from './profile';
 
 export interface FindingText {

@@ -4,7 +4,7 @@
  */
 import { storage } from 'wxt/utils/storage';
 import type { EmailCheckState } from './email-check-state';
-import type { NetworkRun } from './network-run';
+import type { NetworkRun } from './network/run';
 import type { AccessToken } from './oauth';
 
 /**

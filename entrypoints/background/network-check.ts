@@ -1,5 +1,5 @@
 /**
- * The probe engine: the background adapter between the browser and utils/classify.ts.
+ * The probe engine: the background adapter between the browser and utils/network/classify.ts.
  *
  * Each probe is a fetch() from the service worker, bounded by AbortSignal.timeout so that a
  * silently dropped host is classified in ~4 s instead of the browser's 30–120 s. fetch()
@@ -9,8 +9,8 @@
  * mid-run picks the unfinished probes up again when it starts.
  */
 import { browser } from 'wxt/browser';
-import { classifyError, classifyProbe, type ProbeObservation } from '@/utils/classify';
 import { onMessage } from '@/utils/messaging';
+import { classifyError, classifyProbe, type ProbeObservation } from '@/utils/network/classify';
 import {
   finishRun,
   isComplete,
@@ -19,7 +19,7 @@ import {
   newRun,
   pendingTargets,
   withProbeResult,
-} from '@/utils/network-run';
+} from '@/utils/network/run';
 import {
   controlUrlFrom,
   hostPermissionsFor,

@@ -14,7 +14,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, type Page, type TestInfo, test } from '@playwright/test';
-import { OUTCOMES } from '@/utils/outcomes';
+import { OUTCOMES } from '@/utils/network/outcomes';
 import { PROBE_TARGET_IDS } from '@/utils/profile';
 import { RAFTR_IP } from '../sim/addresses';
 import { type LaunchedExtension, launchWithExtension, stopServiceWorker } from '../sim/browser';

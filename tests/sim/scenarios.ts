@@ -11,8 +11,8 @@
  * outcome or finding breaks these expectations at compile time.
  */
 import { execFileSync } from 'node:child_process';
-import type { NetworkFindingId } from '@/utils/findings';
-import type { Outcome } from '@/utils/outcomes';
+import type { NetworkFindingId } from '@/utils/network/findings';
+import type { Outcome } from '@/utils/network/outcomes';
 import type { ProbeTargetId } from '@/utils/profile';
 import {
   assertInsideSimulatedInternet,

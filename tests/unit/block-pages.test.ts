@@ -1,6 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BLOCK_PRODUCT_IDS, BLOCK_PRODUCTS, type BlockProductId } from '@/utils/block-products';
+import {
+  BLOCK_PRODUCT_IDS,
+  BLOCK_PRODUCTS,
+  type BlockProductId,
+} from '@/utils/network/block-products';
 import {
   BLOCK_PAGE_FINGERPRINTS,
   DNS_FILTER_ADDRESSES,
@@ -12,7 +16,7 @@ import {
   matchDnsFilterAddress,
   matchProxyProduct,
   PROXY_FINGERPRINTS,
-} from '../../utils/block-pages';
+} from '../../utils/network/block-pages';
 
 /**
  * The product list as first shipped. A diagnostic code stores the index, so this prefix must

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classifyError, classifyProbe, type ProbeObservation } from '@/utils/classify';
-import { OUTCOMES } from '@/utils/outcomes';
+import { classifyError, classifyProbe, type ProbeObservation } from '@/utils/network/classify';
+import { OUTCOMES } from '@/utils/network/outcomes';
 import { type ProbeTargetId, probeTargets } from '@/utils/profile';
 
 const targets = probeTargets();

@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BLOCK_PRODUCT_IDS } from '@/utils/block-products';
 import {
   ALPHABET,
   CODE_LENGTH,
@@ -23,8 +22,9 @@ import {
 } from '@/utils/email-evidence';
 import { EMAIL_FINDING_IDS } from '@/utils/email-findings';
 import { BROWSER_FAMILIES, type Evidence, findingsFor } from '@/utils/evidence';
-import { NETWORK_FINDING_IDS } from '@/utils/findings';
-import { OUTCOMES } from '@/utils/outcomes';
+import { BLOCK_PRODUCT_IDS } from '@/utils/network/block-products';
+import { NETWORK_FINDING_IDS } from '@/utils/network/findings';
+import { OUTCOMES } from '@/utils/network/outcomes';
 import { PROBE_TARGET_IDS, PROFILE_VERSION } from '@/utils/profile';
 import packageJson from '../../package.json';
 import { rawEvidence, V1_EPOCH, v1Evidence } from './evidence-arbitraries';

@@ -4,7 +4,6 @@
  * is anything the popup could hand the encoder, in range or not.
  */
 import fc from 'fast-check';
-import { BLOCK_PRODUCT_IDS } from '@/utils/block-products';
 import {
   AUTH_VERDICTS,
   DELAY_BANDS,
@@ -16,8 +15,9 @@ import {
   SENDING_IP_MATCHES,
 } from '@/utils/email-evidence';
 import { BROWSER_FAMILIES, type BrowserFamily, type Evidence } from '@/utils/evidence';
-import type { NetworkEvidence } from '@/utils/findings';
-import { OUTCOMES, type Outcome } from '@/utils/outcomes';
+import { BLOCK_PRODUCT_IDS } from '@/utils/network/block-products';
+import type { NetworkEvidence } from '@/utils/network/findings';
+import { OUTCOMES, type Outcome } from '@/utils/network/outcomes';
 import { PROBE_TARGET_IDS, type ProbeTargetId } from '@/utils/profile';
 
 export const V1_EPOCH = Date.UTC(2026, 0, 1);

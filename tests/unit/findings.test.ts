@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { type NetworkEvidence, networkFindings, verdictOf } from '@/utils/findings';
 import { translateEnglish } from '@/utils/i18n';
-import type { Outcome } from '@/utils/outcomes';
+import { type NetworkEvidence, networkFindings, verdictOf } from '@/utils/network/findings';
+import type { Outcome } from '@/utils/network/outcomes';
 import { ENTRIES, PROBE_TARGET_IDS, type ProbeTargetId } from '@/utils/profile';
 import { describeFinding, renderItMessage } from '@/utils/report';
 
@@ -140,7 +140,7 @@ describe('every finding has words', () => {
 
 describe('the message for IT speaks to IT', () => {
   it('never tells IT to "ask IT", for any single failing probe or email placement', async () => {
-    const { OUTCOMES } = await import('@/utils/outcomes');
+    const { OUTCOMES } = await import('@/utils/network/outcomes');
     const { emailFindings } = await import('@/utils/email-findings');
     const { PLACEMENTS, UNKNOWN_EMAIL_EVIDENCE } = await import('@/utils/email-evidence');
     const findings = [
@@ -160,7 +160,7 @@ describe('the message for IT speaks to IT', () => {
 describe('values come from the profile, not from the words', () => {
   it('has no allow-list value written into a network finding or probe message', async () => {
     const { ENGLISH_CATALOG } = await import('@/utils/i18n');
-    const { NETWORK_FINDING_IDS } = await import('@/utils/findings');
+    const { NETWORK_FINDING_IDS } = await import('@/utils/network/findings');
     const values = Object.values(ENTRIES).flatMap((entry) => entry.values);
     const keys = Object.keys(ENGLISH_CATALOG).filter(
       (key) =>

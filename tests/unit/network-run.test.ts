@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ProbeResult } from '@/utils/classify';
+import type { ProbeResult } from '@/utils/network/classify';
 import {
   evidenceOf,
   finishRun,
@@ -8,7 +8,7 @@ import {
   newRun,
   pendingTargets,
   withProbeResult,
-} from '@/utils/network-run';
+} from '@/utils/network/run';
 import { PROBE_TARGET_IDS } from '@/utils/profile';
 
 const ok = (targetId: ProbeResult['targetId']): ProbeResult => ({ targetId, outcome: 'ok' });

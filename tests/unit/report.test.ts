@@ -12,13 +12,13 @@ import {
 } from '@/utils/email-evidence';
 import { emailFindings } from '@/utils/email-findings';
 import { BROWSER_FAMILIES, type Evidence, findingsFor } from '@/utils/evidence';
-import { type NetworkEvidence, networkFindings } from '@/utils/findings';
 import {
   createTranslator,
   ENGLISH_CATALOG,
   messageName,
   translateEnglish as t,
 } from '@/utils/i18n';
+import { type NetworkEvidence, networkFindings } from '@/utils/network/findings';
 import { ENTRIES, PROBE_TARGET_IDS } from '@/utils/profile';
 import {
   describeEvidence,

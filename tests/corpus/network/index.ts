@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BlockProductId } from '../../../utils/block-products';
+import type { BlockProductId } from '../../../utils/network/block-products';
 
 /** This directory (holds `filters/`, `genuine/` and SOURCES.md). */
 export const CORPUS_DIR: string = dirname(fileURLToPath(import.meta.url));

@@ -9,10 +9,11 @@
  * Firefox's NS_ERROR_* names; they can change, so they are mapped explicitly and anything
  * else is `unknown` with the raw string kept for the report.
  */
+
+import { isRaftrHost, type ProbeTarget, type ProbeTargetId } from '../profile';
 import { hasProxySignal, matchBlockPage, matchDnsFilterAddress } from './block-pages';
 import type { BlockProductId } from './block-products';
 import { CONNECTION_FAILURES, type Outcome } from './outcomes';
-import { isRaftrHost, type ProbeTarget, type ProbeTargetId } from './profile';
 
 /** What the background saw for one probe. Everything optional: evidence is partial. */
 export interface ProbeObservation {

@@ -1,12 +1,13 @@
 /**
  * The state of one network check, as stored in extension storage. Pure: the background
  * writes it, the popup renders it, and both use these helpers. Findings are not stored:
- * they are derived from the outcomes with utils/findings.ts wherever they are shown.
+ * they are derived from the outcomes with utils/network/findings.ts wherever they are shown.
  */
+
+import { PROBE_TARGET_IDS, type ProbeTargetId } from '../profile';
 import { type ProbeResult, type ProbeResults, reinterpretOffline } from './classify';
 import type { NetworkEvidence } from './findings';
 import type { Outcome } from './outcomes';
-import { PROBE_TARGET_IDS, type ProbeTargetId } from './profile';
 
 export interface ProbeState {
   targetId: ProbeTargetId;
@@ -51,7 +52,7 @@ export function isComplete(run: NetworkRun): boolean {
 /**
  * The run, ended: a probe that never reported (its worker stopped too often) is `unknown`
  * with the error "interrupted", and when nothing at all was reachable every connection
- * failure becomes `offline` (utils/classify.ts reinterpretOffline).
+ * failure becomes `offline` (utils/network/classify.ts reinterpretOffline).
  */
 export function finishRun(run: NetworkRun, now: number): NetworkRun {
   const results = {} as ProbeResults;

@@ -1,5 +1,5 @@
 /**
- * The middlebox products the block-page and DNS-filter fingerprints (utils/block-pages.ts)
+ * The middlebox products the block-page and DNS-filter fingerprints (utils/network/block-pages.ts)
  * can name. Kept apart from the fingerprint table so that pages which only show names (the
  * popup, the decoders) do not carry the table.
  */

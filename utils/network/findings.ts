@@ -5,28 +5,16 @@
  * A finding carries structure only (id, severity, system, exact entries, parameters); its
  * words live in the i18n catalog under `finding_<id>_title|body|steps` (see utils/i18n.ts).
  */
+import {
+  entryRef,
+  type Finding,
+  type FindingEntry,
+  type Severity,
+  type SystemId,
+} from '../finding';
+import { ENTRIES, type ProbeTargetId, RAFTR_DOMAIN } from '../profile';
 import { BLOCK_PRODUCTS, type BlockProductId } from './block-products';
 import { CONNECTION_FAILURES, type Outcome } from './outcomes';
-import { type Direction, ENTRIES, type EntryId, type ProbeTargetId, RAFTR_DOMAIN } from './profile';
-
-export type Severity = 'ok' | 'info' | 'minor' | 'blocking';
-
-/** The system a finding concerns: where the fix is made. */
-export type SystemId =
-  | 'none'
-  | 'network-connection'
-  | 'firewall'
-  | 'web-proxy'
-  | 'dns-filter'
-  | 'web-filter'
-  | 'tls-inspection'
-  | 'captive-portal'
-  | 'browser-policy'
-  | 'extension'
-  | 'raftr'
-  | 'mail-gateway'
-  | 'spam-filter'
-  | 'mailbox';
 
 export const NETWORK_FINDING_IDS = [
   'all-clear',
@@ -45,40 +33,10 @@ export const NETWORK_FINDING_IDS = [
 ] as const;
 export type NetworkFindingId = (typeof NETWORK_FINDING_IDS)[number];
 
-/** An exact allow-list entry as IT must add it: values from the profile, never literals. */
-export interface FindingEntry {
-  entryId: EntryId;
-  values: readonly string[];
-  direction: Direction;
-  protocol: string;
-  ports: readonly number[];
-}
-
-export interface Finding<Id extends string = string> {
-  id: Id;
-  severity: Severity;
-  system: SystemId;
-  entries: FindingEntry[];
-  /** Substitutions for the finding's i18n messages ($1, $2, …). */
-  params: string[];
-}
-
 export interface NetworkEvidence {
   outcomes: Record<ProbeTargetId, Outcome>;
   /** The proxy / filter product recognised from a block page or DNS block address. */
   product?: BlockProductId;
-}
-
-/** An entry from the catalog, optionally narrowed to the ports that failed. */
-export function entryRef(entryId: EntryId, ports?: readonly number[]): FindingEntry {
-  const entry = ENTRIES[entryId];
-  return {
-    entryId,
-    values: entry.values,
-    direction: entry.direction,
-    protocol: entry.protocol,
-    ports: ports ?? entry.ports,
-  };
 }
 
 const NAME_PROBES: readonly ProbeTargetId[] = ['app-https', 'web-https'];
@@ -216,11 +174,4 @@ export function verdictOf(findings: readonly Finding[]): VerdictId {
   if (ids.has('raftr-server-error')) return 'raftr-trouble';
   if (findings.some((f) => f.severity === 'minor')) return 'reachable-minor';
   return 'reachable';
-}
-
-/** "TCP 443, 80" — ports as IT types them. */
-export function formatProtocol(entry: FindingEntry): string {
-  return entry.ports.length && entry.protocol === 'TCP'
-    ? `${entry.protocol} ${entry.ports.join(', ')}`
-    : entry.protocol;
 }
