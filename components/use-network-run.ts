@@ -43,19 +43,25 @@ export function useNetworkRun(): NetworkRunView {
 
   useEffect(() => {
     let closed = false;
+    let port: ReturnType<typeof browser.runtime.connect> | undefined;
     const connect = () => {
-      const port = browser.runtime.connect({ name: POPUP_PORT_NAME });
+      port = browser.runtime.connect({ name: POPUP_PORT_NAME });
       port.onDisconnect.addListener(() => {
         if (closed) return;
         setTimeout(() => {
           if (closed) return;
           connect();
-          start(false);
+          // Only a run still going is picked up again: a finished one stays as it is, even
+          // when it has grown old while the popup was open.
+          sendMessage('resumeNetworkCheck', undefined)
+            .then((resumed) => setRun((current) => laterOf(current, resumed)))
+            .catch((reason: unknown) =>
+              setError(String(reason instanceof Error ? reason.message : reason)),
+            );
         }, 100);
       });
-      return port;
     };
-    let port = connect();
+    connect();
     const unwatch = networkRunItem.watch((next) => setRun((current) => laterOf(current, next)));
     networkRunItem.getValue().then((stored) => setRun((current) => laterOf(current, stored)));
     start(false, opening ?? undefined);
@@ -63,8 +69,7 @@ export function useNetworkRun(): NetworkRunView {
     return () => {
       closed = true;
       unwatch();
-      port.disconnect();
-      port = undefined as never;
+      port?.disconnect();
     };
   }, []);
 

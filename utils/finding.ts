@@ -41,6 +41,16 @@ export interface Finding<Id extends string = string> {
   entries: FindingEntry[];
   /** Substitutions for the finding's i18n messages ($1, $2, …). */
   params: string[];
+  /**
+   * One more line of evidence, as a message id and its substitutions (e.g. what an
+   * unrecognised filter showed: `detail_filter_page`, ["403", "Acceso denegado"]).
+   */
+  detail?: FindingDetail;
+}
+
+export interface FindingDetail {
+  id: string;
+  params: string[];
 }
 
 /** An entry from the catalog, optionally narrowed to the ports that failed. */

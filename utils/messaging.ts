@@ -11,6 +11,8 @@ import type { EmailConfigSummary, MailProvider } from './oauth';
 interface ProtocolMap {
   /** Start a network check, or return the one in progress (two clicks never start two runs). */
   startNetworkCheck(data: { force: boolean }): NetworkRun;
+  /** Resume the stored run if it is still running (a worker restart); never start one. */
+  resumeNetworkCheck(): NetworkRun | null;
   /** Which providers have a client id and whether a test message can be requested. */
   getEmailConfig(): EmailConfigSummary;
   /**

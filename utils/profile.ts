@@ -117,6 +117,13 @@ export interface ProbeTarget {
    */
   nameMismatchMeansReachable: boolean;
   /**
+   * The address this name is published at (the article: "The IP address associated with Raftr
+   * services is 52.8.243.15"), for the app; none for www.raftr.com, whose marketing site's
+   * hosting is not published. An answer from another address is a sign, not a proof, that
+   * somebody else answered (utils/network/identity.ts).
+   */
+  publishedAddress?: string;
+  /**
    * Also opened in a background tab: browser policies and other extensions block tab
    * navigations, not an extension's own fetch(). Only the app, the page users open: each tab
    * costs a renderer process (~60 ms on two cores, measured by `npm run bench`).
@@ -145,9 +152,18 @@ export function controlUrlFrom(configured: string | undefined): string {
   }
 }
 
-/** The probes' origins, which are the extension's required host permissions. */
+/**
+ * The probes' origins, which are the extension's required host permissions: exactly the
+ * origins probed (the install warning names these hosts, not "all raftr.com sites").
+ */
 export function hostPermissionsFor(controlUrl: string): string[] {
-  return ['*://*.raftr.com/*', '*://52.8.243.15/*', `${new URL(controlUrl).origin}/*`];
+  const origins = probeTargets(controlUrl).flatMap((target) => {
+    const url = new URL(target.url);
+    // A name whose HTTPS fails before any answer is asked over HTTP which address it leads to.
+    const plain = target.role === 'raftr-name' ? [`http://${url.host}/*`] : [];
+    return [`${url.origin}/*`, ...plain];
+  });
+  return [...new Set(origins)];
 }
 
 export function probeTargets(controlUrl: string = DEFAULT_CONTROL_URL): ProbeTarget[] {
@@ -159,6 +175,7 @@ export function probeTargets(controlUrl: string = DEFAULT_CONTROL_URL): ProbeTar
       entries: ['raftr-domains'],
       port: 443,
       nameMismatchMeansReachable: false,
+      publishedAddress: ENTRIES['app-host-ip'].values[0],
       openedInTab: true,
     },
     {

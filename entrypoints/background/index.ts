@@ -1,5 +1,5 @@
 import { setUpEmailCheck } from './email-check';
-import { setUpNetworkCheck } from './network-check';
+import { setUpNetworkCheck } from './network';
 
 // Every listener is registered synchronously in main(): a worker woken by an event must
 // have its listeners in place before the first await (https://wxt.dev/guide/essentials/entrypoints.html#background).

@@ -94,7 +94,7 @@ export interface FirefoxLaunchOptions {
   headless?: boolean;
   /** Fixed internal UUID of the extension (default: a random one per launch). */
   extensionUuid?: string;
-  /** More unpacked extensions or .xpi files, installed temporarily after ours. */
+  /** More unpacked extensions (directories), installed temporarily after ours, as given. */
   extraExtensions?: readonly string[];
   /** Default FIREFOX_PATH. */
   executablePath?: string;
@@ -196,6 +196,23 @@ export function inPrivateNamespace(kind: 'net' | 'mnt'): boolean {
   return false;
 }
 
+/** browser.close() can resolve before Firefox has exited: wait for it (5 s, then kill). */
+async function closeAndWait(browser: Browser): Promise<void> {
+  const child = browser.process();
+  await browser.close().catch(() => {});
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolve();
+    }, 5_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
 function run(cmd: string, args: string[]): void {
   execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
 }
@@ -290,7 +307,10 @@ export async function launchFirefoxWithExtension(
 
   try {
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'raftr-firefox-'));
-    undo.push(() => fs.rmSync(scratch, { recursive: true, force: true }));
+    // Retried: a Firefox process that is still exiting may write into the profile meanwhile.
+    undo.push(() =>
+      fs.rmSync(scratch, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }),
+    );
     const profileDir = path.join(scratch, 'profile');
     const home = path.join(scratch, 'home');
     const extensionCopy = path.join(scratch, 'extension');
@@ -318,7 +338,7 @@ export async function launchFirefoxWithExtension(
         ...options.prefs,
       },
     });
-    undo.push(() => browser.close());
+    undo.push(() => closeAndWait(browser));
 
     const installed = await browser.installExtension(extensionCopy);
     if (installed !== extensionId) {

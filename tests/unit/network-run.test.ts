@@ -9,7 +9,7 @@ import {
   pendingTargets,
   withProbeResult,
 } from '@/utils/network/run';
-import { PROBE_TARGET_IDS } from '@/utils/profile';
+import { PROBE_TARGET_IDS, probeTargets } from '@/utils/profile';
 
 const ok = (targetId: ProbeResult['targetId']): ProbeResult => ({ targetId, outcome: 'ok' });
 
@@ -73,7 +73,7 @@ describe('finishRun', () => {
   };
 
   it('reports every connection failure as offline when nothing at all was reachable', () => {
-    const done = finishRun(withAll('dns-failed', 'timeout'), 2000);
+    const done = finishRun(withAll('dns-failed', 'timeout'), 2000, probeTargets());
     expect(done.state).toBe('done');
     expect(done.finishedAt).toBe(2000);
     expect(evidenceOf(done)?.outcomes).toEqual(
@@ -82,14 +82,14 @@ describe('finishRun', () => {
   });
 
   it('keeps Raftr failures as they are when the control answered', () => {
-    const done = finishRun(withAll('refused', 'ok'), 2000);
+    const done = finishRun(withAll('refused', 'ok'), 2000, probeTargets());
     expect(evidenceOf(done)?.outcomes['app-https']).toBe('refused');
     expect(evidenceOf(done)?.outcomes.control).toBe('ok');
   });
 
   it('ends a probe that never reported as unknown, "interrupted"', () => {
     const run = withProbeResult(newRun('r1', 1000), ok('control'));
-    const done = finishRun(run, 2000);
+    const done = finishRun(run, 2000, probeTargets());
     expect(pendingTargets(done)).toEqual([]);
     expect(done.probes['app-https'].result).toMatchObject({
       outcome: 'unknown',

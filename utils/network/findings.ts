@@ -8,12 +8,14 @@
 import {
   entryRef,
   type Finding,
+  type FindingDetail,
   type FindingEntry,
   type Severity,
   type SystemId,
 } from '../finding';
 import { ENTRIES, type ProbeTargetId, RAFTR_DOMAIN } from '../profile';
 import { BLOCK_PRODUCTS, type BlockProductId } from './block-products';
+import type { FilterHint } from './identity';
 import { CONNECTION_FAILURES, type Outcome } from './outcomes';
 
 export const NETWORK_FINDING_IDS = [
@@ -37,6 +39,21 @@ export interface NetworkEvidence {
   outcomes: Record<ProbeTargetId, Outcome>;
   /** The proxy / filter product recognised from a block page or DNS block address. */
   product?: BlockProductId;
+  /** What an unrecognised filter showed (classify.ts), so that IT can recognise it. */
+  hint?: FilterHint;
+}
+
+/**
+ * The line that says what answered instead of Raftr, when no product was recognised: the
+ * status and the page title, or the host a block redirect pointed to.
+ */
+export function filterDetail(hint: FilterHint | undefined): FindingDetail | undefined {
+  if (!hint || hint.status === undefined) return undefined;
+  const status = String(hint.status);
+  if (hint.redirectHost)
+    return { id: 'detail_filter_redirect', params: [status, hint.redirectHost] };
+  if (hint.title) return { id: 'detail_filter_page', params: [status, hint.title] };
+  return { id: 'detail_filter_status', params: [status] };
 }
 
 const NAME_PROBES: readonly ProbeTargetId[] = ['app-https', 'web-https'];
@@ -59,6 +76,20 @@ function finding(
 ): Finding<NetworkFindingId> {
   const params = [product, ENTRIES['app-host-ip'].values.join(', '), RAFTR_DOMAIN];
   return { id, severity, system, entries, params };
+}
+
+/**
+ * A DNS answer that led to a filter: its product when its block address is known, or "an
+ * address that is not on the internet" (a private or reserved one).
+ */
+function withDnsDetail(
+  blocked: Finding<NetworkFindingId>,
+  product: BlockProductId | undefined,
+): Finding<NetworkFindingId> {
+  if (!product) return blocked;
+  if (product === 'unknown-proxy')
+    return { ...blocked, detail: { id: 'detail_dns_private', params: [] } };
+  return { ...blocked, detail: { id: 'detail_dns_filter', params: [productName(product)] } };
 }
 
 export function productName(product: BlockProductId | undefined): string {
@@ -105,8 +136,16 @@ export function networkFindings(evidence: NetworkEvidence): Finding<NetworkFindi
     if (namesAmong(proxied)) entries.push(entryRef('raftr-domains'));
     const ports = ipsAmong(proxied);
     if (ports.length) entries.push(entryRef('app-host-ip', ports));
-    const name = productName(evidence.product ?? 'unknown-proxy');
-    found.push(finding('proxy-block-page', 'blocking', 'web-proxy', entries, name));
+    const product = evidence.product ?? 'unknown-proxy';
+    const blockPage = finding(
+      'proxy-block-page',
+      'blocking',
+      'web-proxy',
+      entries,
+      productName(product),
+    );
+    const detail = product === 'unknown-proxy' ? filterDetail(evidence.hint) : undefined;
+    found.push(detail ? { ...blockPage, detail } : blockPage);
   }
   if (withOutcome('tls-untrusted').length) {
     found.push(
@@ -138,7 +177,8 @@ export function networkFindings(evidence: NetworkEvidence): Finding<NetworkFindi
       // A name that does not resolve points at DNS; a name whose connection is cut while the
       // IP answers points at a filter reading the server name (SNI / URL filtering).
       const system = names.some((p) => p.outcome === 'dns-failed') ? 'dns-filter' : 'web-filter';
-      found.push(finding('names-blocked', 'blocking', system, [entryRef('raftr-domains')]));
+      const blocked = finding('names-blocked', 'blocking', system, [entryRef('raftr-domains')]);
+      found.push(system === 'dns-filter' ? withDnsDetail(blocked, evidence.product) : blocked);
     }
   }
 
@@ -146,12 +186,12 @@ export function networkFindings(evidence: NetworkEvidence): Finding<NetworkFindi
     found.push(finding('raftr-server-error', 'info', 'raftr'));
   }
   if (withOutcome('unknown').length) {
-    found.push(
-      finding('unexplained', 'blocking', 'none', [
-        entryRef('app-host-ip'),
-        entryRef('raftr-domains'),
-      ]),
-    );
+    const unexplained = finding('unexplained', 'blocking', 'none', [
+      entryRef('app-host-ip'),
+      entryRef('raftr-domains'),
+    ]);
+    const detail = filterDetail(evidence.hint);
+    found.push(detail ? { ...unexplained, detail } : unexplained);
   }
   if (!found.length) found.push(finding('all-clear', 'ok', 'none'));
   return found;

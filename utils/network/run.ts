@@ -2,17 +2,31 @@
  * The state of one network check, as stored in extension storage. Pure: the background
  * writes it, the popup renders it, and both use these helpers. Findings are not stored:
  * they are derived from the outcomes with utils/network/findings.ts wherever they are shown.
+ *
+ * Each probe keeps its evidence (classify.ts ProbeEvidence) and, for the progress display, its
+ * outcome judged alone. When the last probe is in, `finishRun` classifies every probe again in
+ * the light of the others: the stored outcomes of a finished run depend only on the evidence,
+ * never on the order it arrived in.
  */
 
-import { PROBE_TARGET_IDS, type ProbeTargetId } from '../profile';
-import { type ProbeResult, type ProbeResults, reinterpretOffline } from './classify';
+import { PROBE_TARGET_IDS, type ProbeTarget, type ProbeTargetId } from '../profile';
+import {
+  classifyEach,
+  type ProbeEvidence,
+  type ProbeResult,
+  type ProbeResults,
+  reinterpretOffline,
+} from './classify';
 import type { NetworkEvidence } from './findings';
+import type { FilterHint } from './identity';
 import type { Outcome } from './outcomes';
 
 export interface ProbeState {
   targetId: ProbeTargetId;
   state: 'pending' | 'done';
+  /** While running: the probe judged alone. Once the run is done: judged with the others. */
   result?: ProbeResult;
+  evidence?: ProbeEvidence;
 }
 
 export interface NetworkRun {
@@ -31,12 +45,21 @@ export function newRun(id: string, now: number): NetworkRun {
   return { id, state: 'running', startedAt: now, resumes: 0, probes };
 }
 
-export function withProbeResult(run: NetworkRun, result: ProbeResult): NetworkRun {
+export function withProbeResult(
+  run: NetworkRun,
+  result: ProbeResult,
+  evidence?: ProbeEvidence,
+): NetworkRun {
   return {
     ...run,
     probes: {
       ...run.probes,
-      [result.targetId]: { targetId: result.targetId, state: 'done', result },
+      [result.targetId]: {
+        targetId: result.targetId,
+        state: 'done',
+        result,
+        ...(evidence ? { evidence } : {}),
+      },
     },
   };
 }
@@ -50,22 +73,55 @@ export function isComplete(run: NetworkRun): boolean {
 }
 
 /**
- * The run, ended: a probe that never reported (its worker stopped too often) is `unknown`
- * with the error "interrupted", and when nothing at all was reachable every connection
- * failure becomes `offline` (utils/network/classify.ts reinterpretOffline).
+ * Outcomes the browser decides for a tab (browser policy, another extension): they outrank
+ * what the worker's own fetch saw, which those blocks do not apply to.
  */
-export function finishRun(run: NetworkRun, now: number): NetworkRun {
+const TAB_OUTCOMES: ReadonlySet<Outcome> = new Set<Outcome>([
+  'blocked-by-policy',
+  'blocked-by-extension',
+]);
+
+const INTERRUPTED = (targetId: ProbeTargetId): ProbeResult => ({
+  targetId,
+  outcome: 'unknown',
+  error: 'interrupted',
+});
+
+/**
+ * The run, ended: every probe classified with the evidence of all (classify.ts classifyRun);
+ * a probe that never reported (its worker stopped too often) is `unknown` with the error
+ * "interrupted", and when nothing at all was reachable every connection failure becomes
+ * `offline`. A tab's verdict (policy, extension) is kept over the fetch's.
+ */
+export function finishRun(
+  run: NetworkRun,
+  now: number,
+  targets: readonly ProbeTarget[],
+): NetworkRun {
+  const evidence: Partial<Record<ProbeTargetId, ProbeEvidence>> = {};
+  for (const id of PROBE_TARGET_IDS) {
+    const state = run.probes[id];
+    if (state?.evidence) evidence[id] = state.evidence;
+  }
+  const classified = classifyEach(targets, evidence);
   const results = {} as ProbeResults;
   for (const id of PROBE_TARGET_IDS) {
-    results[id] = run.probes[id]?.result ?? {
-      targetId: id,
-      outcome: 'unknown',
-      error: 'interrupted',
-    };
+    const before = run.probes[id]?.result;
+    const fresh = classified[id] ?? before ?? INTERRUPTED(id);
+    results[id] =
+      before && TAB_OUTCOMES.has(before.outcome) ? { ...fresh, outcome: before.outcome } : fresh;
   }
   const seen = reinterpretOffline(results);
   const probes = {} as Record<ProbeTargetId, ProbeState>;
-  for (const id of PROBE_TARGET_IDS) probes[id] = { targetId: id, state: 'done', result: seen[id] };
+  for (const id of PROBE_TARGET_IDS) {
+    const stored = run.probes[id]?.evidence;
+    probes[id] = {
+      targetId: id,
+      state: 'done',
+      result: seen[id],
+      ...(stored ? { evidence: stored } : {}),
+    };
+  }
   return { ...run, state: 'done', finishedAt: now, probes };
 }
 
@@ -74,12 +130,17 @@ export function evidenceOf(run: NetworkRun): NetworkEvidence | null {
   if (!isComplete(run)) return null;
   const outcomes = {} as Record<ProbeTargetId, Outcome>;
   let product: NetworkEvidence['product'];
+  let hint: FilterHint | undefined;
   for (const id of PROBE_TARGET_IDS) {
     const result = run.probes[id].result;
     outcomes[id] = result?.outcome ?? 'unknown';
-    product ??= result?.product;
+    if (result?.outcome === 'proxy-blocked' || result?.outcome === 'dns-failed') {
+      product ??= result.product;
+      if (result.product === 'unknown-proxy') hint ??= result.hint;
+    }
+    if (result?.outcome === 'unknown') hint ??= result.hint;
   }
-  return product ? { outcomes, product } : { outcomes };
+  return { outcomes, ...(product ? { product } : {}), ...(hint ? { hint } : {}) };
 }
 
 /** A finished result younger than `maxAgeMs` is shown instead of starting a new run. */

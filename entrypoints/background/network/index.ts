@@ -1,0 +1,186 @@
+/**
+ * The network check's controller: starts, resumes and ends runs. The run lives in storage:
+ * closing the popup does not stop it, and a service worker stopped mid-run picks the
+ * unfinished probes up again when it starts (through the popup's port or the watchdog alarm).
+ * Probes: probe.ts; the browser's evidence: web-request.ts; classification: utils/network.
+ */
+import { browser } from 'wxt/browser';
+import { onMessage } from '@/utils/messaging';
+import { classifyProbe, summarizeObservation } from '@/utils/network/classify';
+import {
+  finishRun,
+  isComplete,
+  isFresh,
+  type NetworkRun,
+  newRun,
+  pendingTargets,
+  withProbeResult,
+} from '@/utils/network/run';
+import { controlUrlFrom, hostPermissionsFor, PROFILE, probeTargets } from '@/utils/profile';
+import { networkRunItem } from '@/utils/storage';
+import { addressOf, observe, observeInTab } from './probe';
+import { setUpWebRequestRecorder } from './web-request';
+
+/** The control probe's URL: the default, or the build's WXT_CONTROL_URL (README). */
+const CONTROL_URL = controlUrlFrom(import.meta.env.WXT_CONTROL_URL);
+const TARGETS = probeTargets(CONTROL_URL);
+/** A run resumed this often without finishing ends with what it has. */
+const MAX_RESUMES = 3;
+/** The alarm that resumes a run if the worker was stopped while no popup was open. */
+const WATCHDOG_ALARM = 'network-check-watchdog';
+
+/** Writes go through one queue so that parallel probes never overwrite each other's results. */
+let writes: Promise<unknown> = Promise.resolve();
+/** What this worker last wrote: saves a storage read per update while the worker lives. */
+let lastWritten: NetworkRun | null = null;
+
+function queueWrite(run: NetworkRun): Promise<NetworkRun> {
+  const next = writes.then(async () => {
+    lastWritten = run;
+    await networkRunItem.setValue(run);
+    return run;
+  });
+  writes = next.catch(() => {});
+  return next;
+}
+
+function updateRun(
+  change: (run: NetworkRun) => NetworkRun,
+  runId: string,
+): Promise<NetworkRun | null> {
+  const next = writes.then(async () => {
+    const current = lastWritten?.id === runId ? lastWritten : await networkRunItem.getValue();
+    if (!current || current.id !== runId) return null;
+    const updated = change(current);
+    lastWritten = updated;
+    await networkRunItem.setValue(updated);
+    return updated;
+  });
+  writes = next.catch(() => {});
+  return next;
+}
+
+/** The runs this worker is executing, by id: a click never joins another run by mistake. */
+const active = new Map<string, Promise<NetworkRun>>();
+
+async function execute(run: NetworkRun): Promise<NetworkRun> {
+  const pending = new Set(pendingTargets(run));
+  // Not awaited: the probes start now; the watchdog only matters if this worker is stopped.
+  const watchdog = browser.alarms.create(WATCHDOG_ALARM, { delayInMinutes: 0.5 });
+  await Promise.all(
+    TARGETS.filter((target) => pending.has(target.id)).map(async (target) => {
+      const nonce = `${run.id}-${run.resumes}`;
+      const [observation, inBrowser] = await Promise.all([
+        observe(target, nonce, PROFILE.probeTimeoutMs),
+        target.openedInTab ? observeInTab(target, nonce, PROFILE.probeTimeoutMs) : null,
+      ]);
+      if (target.role === 'raftr-name' && observation.error && !observation.ip) {
+        const left = PROFILE.probeTimeoutMs - (observation.elapsedMs ?? 0);
+        const ip = left > 250 ? await addressOf(target, nonce, Math.min(left, 2_000)) : undefined;
+        if (ip) observation.ip = ip;
+      }
+      const evidence = summarizeObservation(observation);
+      const result = classifyProbe(target, evidence);
+      // What stops the user's own tabs outranks what the worker's fetch saw.
+      const combined = inBrowser ? { ...result, outcome: inBrowser } : result;
+      await updateRun((current) => withProbeResult(current, combined, evidence), run.id);
+    }),
+  );
+  const done = await updateRun(
+    (current) => (isComplete(current) ? finishRun(current, Date.now(), TARGETS) : current),
+    run.id,
+  );
+  await watchdog;
+  await browser.alarms.clear(WATCHDOG_ALARM);
+  return done ?? run;
+}
+
+/**
+ * Ends a run with what it has when its execution failed (storage or alarms refused): a run
+ * must never stay `running` with nobody executing it.
+ */
+async function endWithWhatItHas(runId: string): Promise<NetworkRun | null> {
+  try {
+    return await updateRun(
+      (current) =>
+        current.state === 'running' ? finishRun(current, Date.now(), TARGETS) : current,
+      runId,
+    );
+  } catch {
+    return null;
+  }
+}
+
+/** Executes a run once in this worker; failures end it with what it has. */
+function runOnce(run: NetworkRun): Promise<NetworkRun> {
+  let running = active.get(run.id);
+  if (!running) {
+    running = execute(run)
+      .catch(async () => (await endWithWhatItHas(run.id)) ?? run)
+      .finally(() => active.delete(run.id));
+    active.set(run.id, running);
+  }
+  return running;
+}
+
+/**
+ * Starting, resuming and reading the run go through one queue, so a click arriving while a
+ * restarted worker is resuming never starts a second run.
+ */
+let decisions: Promise<unknown> = Promise.resolve();
+function oneAtATime<T>(decide: () => Promise<T>): Promise<T> {
+  const next = decisions.then(decide);
+  decisions = next.catch(() => {});
+  return next;
+}
+
+export function startNetworkCheck(force: boolean): Promise<NetworkRun> {
+  return oneAtATime(async () => {
+    const last = await networkRunItem.getValue();
+    if (last?.state === 'running') return active.has(last.id) ? last : resume(last);
+    if (!force && last && isFresh(last, Date.now(), PROFILE.freshResultMs)) return last;
+    const run = newRun(crypto.randomUUID(), Date.now());
+    // Queued before any probe result, so the probes can start while it is written.
+    void queueWrite(run).catch(() => {});
+    void runOnce(run);
+    return run;
+  });
+}
+
+/** Pick up a run a stopped worker left behind: only its unfinished probes run again. */
+async function resume(run: NetworkRun): Promise<NetworkRun> {
+  if (run.resumes >= MAX_RESUMES) {
+    const ended = finishRun(run, Date.now(), TARGETS);
+    await queueWrite(ended);
+    return ended;
+  }
+  const resumed = { ...run, resumes: run.resumes + 1 };
+  await queueWrite(resumed);
+  void runOnce(resumed);
+  return resumed;
+}
+
+/**
+ * Resumes the stored run if it is still `running` and nobody executes it; never starts one.
+ * What a reconnecting popup and the watchdog alarm ask for: a popup left open must not start
+ * new runs by itself when the browser stops and restarts the worker.
+ */
+export function resumeNetworkCheck(): Promise<NetworkRun | null> {
+  return oneAtATime(async () => {
+    const last = await networkRunItem.getValue();
+    if (last?.state === 'running' && !active.has(last.id)) return resume(last);
+    return last;
+  });
+}
+
+export function setUpNetworkCheck(): void {
+  setUpWebRequestRecorder(hostPermissionsFor(CONTROL_URL));
+  onMessage('startNetworkCheck', ({ data }) => startNetworkCheck(data.force));
+  onMessage('resumeNetworkCheck', () => resumeNetworkCheck());
+  browser.alarms.onAlarm.addListener((alarm) => {
+    if (alarm.name === WATCHDOG_ALARM) resumeNetworkCheck().catch(() => {});
+  });
+  // The popup's port: opening it wakes a stopped worker, which then resumes the run.
+  browser.runtime.onConnect.addListener(() => {});
+  resumeNetworkCheck().catch(() => {});
+}
