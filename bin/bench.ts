@@ -19,6 +19,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
+import { loadNetworkCorpus } from '../tests/corpus/network';
+import { loadHoldoutCorpus } from '../tests/corpus/network/holdout';
+import { scoreNetworkCorpus } from '../tests/corpus/network/score';
 import { assertInsideSimulatedInternet, RAFTR_IP } from '../tests/sim/addresses';
 import { launchWithExtension, REPO_ROOT, snapshotBuild } from '../tests/sim/browser';
 import { createPki, type TestPki } from '../tests/sim/ca';
@@ -217,7 +220,33 @@ async function main() {
   );
   console.log(`Extension package (wxt zip, Chrome): ${kb(packageBytes())}`);
 
+  printCorpusScores();
+
   await measureEmail({ extensionDir: EXTENSION_DIR });
+}
+
+/**
+ * The network corpora through the product's classification (tests/corpus/network/score.ts):
+ * how many real filter responses are never taken for Raftr's, how many are named as a filter,
+ * and how many of Raftr's own answers are accepted. The held-out set was collected after the
+ * classifier was written, by someone who never saw it.
+ */
+function printCorpusScores(): void {
+  console.log('\nNetwork corpus (a filter answers for the Raftr names; Raftr answers by its IP):');
+  console.log(
+    '| corpus | filter responses (products) | detected | named as a filter | detected without fingerprints | genuine accepted | false alarms |',
+  );
+  console.log('|---|---|---|---|---|---|---|');
+  for (const [label, samples] of [
+    ['tuning', loadNetworkCorpus()],
+    ['held out', loadHoldoutCorpus()],
+  ] as const) {
+    const score = scoreNetworkCorpus([...samples]);
+    console.log(
+      `| ${label} | ${score.filters} (${score.products}) | ${score.detected}/${score.filters} | ${score.namedAsFilter}/${score.filters} | ${score.detectedWithoutFingerprints}/${score.filters} | ${score.accepted}/${score.genuine} | ${score.falseAlarms.length}${score.falseAlarms.length ? ` (${score.falseAlarms.join(', ')})` : ''} |`,
+    );
+    if (score.missed.length) console.log(`  missed (${label}): ${score.missed.join(', ')}`);
+  }
 }
 
 try {

@@ -18,6 +18,11 @@ export function FindingCard({ finding, t }: { finding: Finding; t: Translate }) 
     >
       <h3 class="finding__title">{text.title}</h3>
       <p class="finding__body">{text.body}</p>
+      {text.detail && (
+        <p class="finding__detail" data-testid="finding-detail">
+          {text.detail}
+        </p>
+      )}
       {text.entries.length > 0 && (
         <div class="finding__entries">
           <h4>{t('entries_heading')}</h4>

@@ -1,5 +1,5 @@
 import { messageName } from '@/utils/i18n';
-import { networkFindings, verdictOf } from '@/utils/network/findings';
+import { networkFindings, productName, verdictOf } from '@/utils/network/findings';
 import { evidenceOf } from '@/utils/network/run';
 import { PROBE_TARGET_IDS } from '@/utils/profile';
 import { probeLabel, verdictText } from '@/utils/report';
@@ -18,6 +18,7 @@ export function NetworkCheck() {
       class="network-check"
       data-testid="network-check"
       data-state={state}
+      data-run-id={run?.id}
       aria-busy={state === 'running'}
     >
       <h2>{t('network_heading')}</h2>
@@ -67,7 +68,9 @@ export function NetworkCheck() {
                       {result?.error ? ` ${result.error}` : ''}
                       {result?.status ? ` HTTP ${result.status}` : ''}
                       {result?.redirectHost ? ` → ${result.redirectHost}` : ''}
-                      {result?.productName ? ` (${result.productName})` : ''}
+                      {result?.product ? ` (${productName(result.product)})` : ''}
+                      {result?.hint?.title ? ` “${result.hint.title}”` : ''}
+                      {result?.signals?.length ? ` [${result.signals.join(', ')}]` : ''}
                       {result?.elapsedMs !== undefined ? ` ${result.elapsedMs} ms` : ''}
                     </code>
                   </li>

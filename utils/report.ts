@@ -22,6 +22,8 @@ export interface FindingText {
   entries: string[];
   /** The fix in the receiving system's own terms (email findings), one line per system. */
   remedies: RemedyLine[];
+  /** One more line of evidence (what an unrecognised filter showed), or ''. */
+  detail: string;
 }
 
 export interface RemedyLine {
@@ -72,6 +74,7 @@ export function describeFinding(finding: Finding, t: Translate): FindingText {
     system: t(messageName('system', finding.system)),
     entries: finding.entries.map((e) => `${describeEntry(e, t)} (${entryPurpose(e, t)})`),
     remedies: remediesOf(finding, t),
+    detail: finding.detail ? t(finding.detail.id, finding.detail.params) : '',
   };
 }
 
@@ -121,6 +124,7 @@ export function renderItMessage(
       );
     }
     lines.push(`${md ? '- ' : '   '}${text.body}`);
+    if (text.detail) lines.push(`${md ? '- ' : '   '}${text.detail}`);
     for (const entry of text.entries) lines.push(md ? `  - \`${entry}\`` : `   - ${entry}`);
     if (text.itSteps) {
       lines.push(`${md ? '- **' : '   '}${t('it_message_fix')}:${md ? '** ' : ' '}${text.itSteps}`);

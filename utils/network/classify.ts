@@ -56,6 +56,11 @@ export interface ProbeObservation {
   body?: string;
   /** `details.ip`: the address the browser actually connected to. */
   ip?: string;
+  /**
+   * The fetch failed before the request existed for webRequest: the browser itself held it
+   * back (Chromium's extension request throttling after repeated 5xx answers).
+   */
+  notSent?: boolean;
   elapsedMs?: number;
 }
 
@@ -75,6 +80,11 @@ export interface ProbeEvidence {
   /** Headers only a proxy writes (block-pages.ts hasProxySignal). */
   proxyHeaders: boolean;
   elapsedMs?: number;
+  /**
+   * The browser held this request back after repeated 5xx answers
+   * (`net::ERR_TEMPORARILY_THROTTLED`): this is the previous run's evidence, which it rests on.
+   */
+  carriedOver?: boolean;
 }
 
 export interface ProbeResult {

@@ -6,7 +6,12 @@
  */
 import { browser } from 'wxt/browser';
 import { onMessage } from '@/utils/messaging';
-import { classifyProbe, summarizeObservation } from '@/utils/network/classify';
+import {
+  classifyProbe,
+  type ProbeEvidence,
+  type ProbeObservation,
+  summarizeObservation,
+} from '@/utils/network/classify';
 import {
   finishRun,
   isComplete,
@@ -16,7 +21,13 @@ import {
   pendingTargets,
   withProbeResult,
 } from '@/utils/network/run';
-import { controlUrlFrom, hostPermissionsFor, PROFILE, probeTargets } from '@/utils/profile';
+import {
+  controlUrlFrom,
+  hostPermissionsFor,
+  PROFILE,
+  type ProbeTarget,
+  probeTargets,
+} from '@/utils/profile';
 import { networkRunItem } from '@/utils/storage';
 import { addressOf, observe, observeInTab } from './probe';
 import { setUpWebRequestRecorder } from './web-request';
@@ -63,7 +74,42 @@ function updateRun(
 /** The runs this worker is executing, by id: a click never joins another run by mistake. */
 const active = new Map<string, Promise<NetworkRun>>();
 
-async function execute(run: NetworkRun): Promise<NetworkRun> {
+/**
+ * Chromium holds back an extension's request to a URL (scheme, host, port and path) that
+ * answered 500, 503 or 509 three times in a row, with exponential back-off
+ * (`net::ERR_TEMPORARILY_THROTTLED`; extensions/renderer/extension_throttle_entry.cc). Checking
+ * again while Raftr, or a filter, answers 503 meets it. The browser refuses to ask because of
+ * the answers it had: the last of them, from the previous run, stands for this one.
+ */
+function carriedOver(
+  observation: ProbeObservation,
+  previous: NetworkRun | null,
+): ProbeEvidence | null {
+  // Chromium's throttle cancels the request before webRequest sees it: the fetch fails with no
+  // event at all (seen in Chromium 156); a build that reports the error names it.
+  const throttled = observation.notSent || observation.error?.includes('ERR_TEMPORARILY_THROTTLED');
+  if (!throttled) return null;
+  const before = previous?.probes[observation.targetId]?.evidence;
+  const status = before?.status;
+  return before && status !== undefined && [500, 503, 509].includes(status)
+    ? { ...before, carriedOver: true }
+    : null;
+}
+
+/** A name that failed before any answer gets the address it led to (probe.ts addressOf). */
+async function withAddress(
+  target: ProbeTarget,
+  observation: ProbeObservation,
+  nonce: string,
+): Promise<ProbeObservation> {
+  if (target.role !== 'raftr-name' || !observation.error || observation.ip) return observation;
+  const left = PROFILE.probeTimeoutMs - (observation.elapsedMs ?? 0);
+  if (left <= 250) return observation;
+  const ip = await addressOf(target, nonce, Math.min(left, 2_000));
+  return ip ? { ...observation, ip } : observation;
+}
+
+async function execute(run: NetworkRun, previous: NetworkRun | null): Promise<NetworkRun> {
   const pending = new Set(pendingTargets(run));
   // Not awaited: the probes start now; the watchdog only matters if this worker is stopped.
   const watchdog = browser.alarms.create(WATCHDOG_ALARM, { delayInMinutes: 0.5 });
@@ -74,12 +120,9 @@ async function execute(run: NetworkRun): Promise<NetworkRun> {
         observe(target, nonce, PROFILE.probeTimeoutMs),
         target.openedInTab ? observeInTab(target, nonce, PROFILE.probeTimeoutMs) : null,
       ]);
-      if (target.role === 'raftr-name' && observation.error && !observation.ip) {
-        const left = PROFILE.probeTimeoutMs - (observation.elapsedMs ?? 0);
-        const ip = left > 250 ? await addressOf(target, nonce, Math.min(left, 2_000)) : undefined;
-        if (ip) observation.ip = ip;
-      }
-      const evidence = summarizeObservation(observation);
+      const evidence =
+        carriedOver(observation, previous) ??
+        summarizeObservation(await withAddress(target, observation, nonce));
       const result = classifyProbe(target, evidence);
       // What stops the user's own tabs outranks what the worker's fetch saw.
       const combined = inBrowser ? { ...result, outcome: inBrowser } : result;
@@ -112,10 +155,10 @@ async function endWithWhatItHas(runId: string): Promise<NetworkRun | null> {
 }
 
 /** Executes a run once in this worker; failures end it with what it has. */
-function runOnce(run: NetworkRun): Promise<NetworkRun> {
+function runOnce(run: NetworkRun, previous: NetworkRun | null = null): Promise<NetworkRun> {
   let running = active.get(run.id);
   if (!running) {
-    running = execute(run)
+    running = execute(run, previous)
       .catch(async () => (await endWithWhatItHas(run.id)) ?? run)
       .finally(() => active.delete(run.id));
     active.set(run.id, running);
@@ -142,7 +185,7 @@ export function startNetworkCheck(force: boolean): Promise<NetworkRun> {
     const run = newRun(crypto.randomUUID(), Date.now());
     // Queued before any probe result, so the probes can start while it is written.
     void queueWrite(run).catch(() => {});
-    void runOnce(run);
+    void runOnce(run, last);
     return run;
   });
 }

@@ -65,6 +65,7 @@ export async function observe(
   let headers: Record<string, string> | undefined;
   let body: string | undefined;
   let timedOut = false;
+  let failed = false;
   try {
     const response = await fetch(key, {
       signal,
@@ -87,6 +88,7 @@ export async function observe(
     }
   } catch {
     timedOut = signal.aborted;
+    failed = true;
   }
   const elapsedMs = Math.round(performance.now() - started);
   const seen = await settledBy(key, performance.now() + SETTLE_GRACE_MS);
@@ -109,6 +111,8 @@ export async function observe(
     ...(redirectUrl ? { redirectUrl } : {}),
     ...(body !== undefined ? { body } : {}),
     ...(seen.ip ? { ip: seen.ip } : {}),
+    // The fetch failed and webRequest never saw the request: the browser did not make it.
+    ...(failed && !timedOut && !seen.started && seen.error === undefined ? { notSent: true } : {}),
     elapsedMs,
   };
 }

@@ -81,6 +81,11 @@ export function outcomesWith(
   const names: ProbeTargetId[] =
     where === 'both' ? ['app-https', 'web-https'] : [NAME_PROBE[sample.servedFor]];
   for (const id of names) observations[id] = observationOf(sample, id);
+  // Raftr's own 5xx (its maintenance page, its load balancer without servers) is what its
+  // server answers by its address too: Raftr down is down everywhere.
+  if (sample.class === 'genuine' && sample.status >= 500) {
+    observations['api-ip-http'] = observationOf(sample, 'api-ip-http');
+  }
   const evidence = Object.fromEntries(
     Object.entries(observations).map(([id, obs]) => {
       const summary = summarizeObservation(obs);
@@ -109,9 +114,17 @@ export interface CorpusScore {
   /** Detected with the fingerprint table emptied: how products nobody listed fare. */
   detectedWithoutFingerprints: number;
   genuine: number;
-  /** Genuine responses taken for Raftr's ("ok") with everything else healthy. */
+  /**
+   * Genuine responses taken for Raftr's own answer with everything else healthy: "ok", or
+   * "server-error" for Raftr's own 5xx (which its server shows by address too).
+   */
   accepted: number;
   falseAlarms: string[];
+}
+
+/** What Raftr's own answer is classified as: ok, or server-error for its 5xx. */
+export function raftrsOwn(sample: NetworkCorpusSample): Outcome {
+  return sample.status >= 500 ? 'server-error' : 'ok';
 }
 
 const FILTERED: ReadonlySet<Outcome> = new Set(['proxy-blocked', 'dns-failed', 'captive-portal']);
@@ -136,7 +149,7 @@ export function scoreNetworkCorpus(samples = loadNetworkCorpus()): CorpusScore {
     ].every((o) => o !== 'ok' && o !== 'server-error'),
   ).length;
   const falseAlarms = genuine
-    .filter((sample) => outcomesWith(sample, 'own')[NAME_PROBE[sample.servedFor]] !== 'ok')
+    .filter((sample) => outcomesWith(sample, 'own')[NAME_PROBE[sample.servedFor]] !== raftrsOwn(sample))
     .map((sample) => sample.id);
   return {
     filters: filters.length,
