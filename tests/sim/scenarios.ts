@@ -22,7 +22,6 @@ import {
   FILTER_BLOCK_HOST,
   FILTER_BLOCK_IP,
   LOCAL_ADDRESSES,
-  MAIL_SERVICE_IPS,
   ONLINE_LINK,
   RAFTR_IP,
   RAFTR_UPSTREAM_PORTS,
@@ -58,7 +57,6 @@ export const HEALTHY_ZONE: DnsZone = {
   [CONTROL_HOST]: { a: [CONTROL_IP] },
   [CAPTIVE_PORTAL_HOST]: { a: [CAPTIVE_PORTAL_IP] },
   [FILTER_BLOCK_HOST]: { a: [FILTER_BLOCK_IP] },
-  ...Object.fromEntries(Object.entries(MAIL_SERVICE_IPS).map(([name, ip]) => [name, { a: [ip] }])),
 };
 
 /**

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ProbeResult } from '@/utils/network/classify';
+import { finishRun } from '@/utils/network/finish';
 import {
   evidenceOf,
-  finishRun,
   isFresh,
   laterOf,
   newRun,

@@ -8,7 +8,15 @@ import { browser } from 'wxt/browser';
 import { classifyError, type ProbeObservation } from '@/utils/network/classify';
 import { decodeBody, MAX_PAGE_CHARS } from '@/utils/network/page';
 import type { ProbeTarget } from '@/utils/profile';
-import { forget, PROBE_PARAM, recordOf, settledBy, track } from './web-request';
+import {
+  forget,
+  PROBE_PARAM,
+  recordOf,
+  recordWhen,
+  settledBy,
+  track,
+  type WebRequestRecord,
+} from './web-request';
 
 /**
  * After the fetch settles, how long the request's last webRequest event may still take to
@@ -183,13 +191,15 @@ export async function observeInTab(
     const tab = await browser.tabs.create({ url: key, active: false });
     tabId = tab.id;
     const deadline = performance.now() + timeoutMs;
+    // The first evidence ends the wait: the request left the browser (no block), or failed.
+    // A tab whose navigation never becomes a request (a policy block) shows as loaded instead.
+    const firstEvidence = (r: WebRequestRecord) => !!(r.error || r.status || r.sent);
     let loaded = false;
     while (performance.now() < deadline) {
-      const seen = recordOf(key);
-      if (seen.error || seen.status || seen.sent) break;
+      const seen = await recordWhen(key, firstEvidence, Math.min(deadline, performance.now() + 50));
+      if (firstEvidence(seen)) break;
       if (tabId !== undefined) loaded = (await browser.tabs.get(tabId)).status === 'complete';
       if (loaded) break;
-      await sleep(25);
     }
     const seen = recordOf(key);
     if (seen.error) {

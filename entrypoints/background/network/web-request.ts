@@ -30,6 +30,7 @@ export interface WebRequestRecord {
 
 interface Entry {
   record: WebRequestRecord;
+  /** Checks run at every change of the record (recordWhen). */
   waiters: (() => void)[];
 }
 
@@ -50,20 +51,34 @@ export function recordOf(url: string): WebRequestRecord {
   return entries.get(url)?.record ?? { settled: false };
 }
 
+/**
+ * Resolves as soon as the URL's record satisfies `done` (checked at every event), or at
+ * `deadline` (performance.now()) with what there is.
+ */
+export function recordWhen(
+  url: string,
+  done: (record: WebRequestRecord) => boolean,
+  deadline: number,
+): Promise<WebRequestRecord> {
+  const entry = entries.get(url);
+  if (!entry || done(entry.record)) return Promise.resolve(recordOf(url));
+  return new Promise((resolve) => {
+    const finish = () => {
+      clearTimeout(timer);
+      entry.waiters = entry.waiters.filter((waiter) => waiter !== check);
+      resolve(recordOf(url));
+    };
+    const check = () => {
+      if (done(entry.record)) finish();
+    };
+    const timer = setTimeout(finish, Math.max(0, deadline - performance.now()));
+    entry.waiters.push(check);
+  });
+}
+
 /** Resolves when the URL's request has had its last event, or at `deadline` (performance.now()). */
 export function settledBy(url: string, deadline: number): Promise<WebRequestRecord> {
-  const entry = entries.get(url);
-  if (!entry || entry.record.settled) return Promise.resolve(recordOf(url));
-  return new Promise((resolve) => {
-    const timer = setTimeout(
-      () => resolve(recordOf(url)),
-      Math.max(0, deadline - performance.now()),
-    );
-    entry.waiters.push(() => {
-      clearTimeout(timer);
-      resolve(recordOf(url));
-    });
-  });
+  return recordWhen(url, (record) => record.settled, deadline);
 }
 
 /** Stops recording a URL. */
@@ -71,9 +86,14 @@ export function forget(url: string): void {
   entries.delete(url);
 }
 
+/** Tells the waiters of an entry that its record changed. */
+function changed(entry: Entry): void {
+  for (const check of [...entry.waiters]) check();
+}
+
 function settle(entry: Entry): void {
   entry.record.settled = true;
-  for (const wake of entry.waiters.splice(0)) wake();
+  changed(entry);
 }
 
 function headersOf(list: { name: string; value?: string }[] | undefined): Record<string, string> {
@@ -87,12 +107,16 @@ export function setUpWebRequestRecorder(urls: string[]): void {
   const filter = { urls };
   browser.webRequest.onBeforeRequest.addListener((details) => {
     const entry = entryFor(details.url);
-    if (entry) entry.record.started = true;
+    if (!entry) return undefined;
+    entry.record.started = true;
+    changed(entry);
     return undefined;
   }, filter);
   browser.webRequest.onSendHeaders.addListener((details) => {
     const entry = entryFor(details.url);
-    if (entry) entry.record.sent = true;
+    if (!entry) return;
+    entry.record.sent = true;
+    changed(entry);
   }, filter);
   browser.webRequest.onResponseStarted.addListener(
     (details) => {
@@ -101,6 +125,7 @@ export function setUpWebRequestRecorder(urls: string[]): void {
       entry.record.status = details.statusCode;
       entry.record.headers = headersOf(details.responseHeaders);
       entry.record.ip = details.ip ?? entry.record.ip;
+      changed(entry);
     },
     filter,
     ['responseHeaders'],
