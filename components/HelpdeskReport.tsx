@@ -5,7 +5,7 @@
  */
 import { useState } from 'preact/hooks';
 import { FindingCard } from '@/components/FindingCard';
-import { CODE_SYMBOLS, decodeCode, parseSymbols } from '@/utils/diagnostic-code';
+import { decodeCode, LONG_CODE_SYMBOLS, parseSymbols } from '@/utils/diagnostic-code';
 import type { Evidence } from '@/utils/evidence';
 import { findingsFor } from '@/utils/evidence';
 import type { Translate } from '@/utils/i18n';
@@ -38,14 +38,21 @@ function worthDecoding(input: string): boolean {
   const symbols = parseSymbols(input);
   if (Array.isArray(symbols)) return true;
   if (symbols.messageKey === 'diag_error_empty') return false;
-  if (symbols.messageKey === 'diag_error_length') return Number(symbols.params[0]) > CODE_SYMBOLS;
+  if (symbols.messageKey === 'diag_error_length') {
+    return Number(symbols.params[0]) > LONG_CODE_SYMBOLS;
+  }
   return true;
 }
 
 export function HelpdeskDecoder({ t, itContact, initialCode = '' }: HelpdeskDecoderProps) {
   const [input, setInput] = useState(initialCode);
   const [submitted, setSubmitted] = useState(initialCode !== '');
-  const result = submitted || worthDecoding(input) ? decodeCode(input) : null;
+  const decoded = submitted || worthDecoding(input) ? decodeCode(input) : null;
+  // The first half of a long code, while the rest is still being typed, is not an error yet.
+  const result =
+    decoded && !decoded.ok && decoded.messageKey === 'diag_error_incomplete' && !submitted
+      ? null
+      : decoded;
 
   return (
     <div class="helpdesk">

@@ -10,6 +10,10 @@
  * - 18 symbols of Crockford base32 (https://www.crockford.com/base32.html), shown upper case
  *   in three groups of six: 18 + 2 dashes = 20 characters. Decoding ignores case, spaces and
  *   dashes, and reads O as 0 and I, L as 1. U is not a symbol.
+ * - From v2, a code may have a second block of 18 symbols (36 in all, six groups), when the
+ *   first says one follows: what an unrecognised filter showed (layout below). Each block has
+ *   its own check symbol, so a typo in either is caught; a first block alone that announces a
+ *   second is reported as incomplete, never decoded short.
  * - Symbols 1-17 are the data: a big-endian base-32 integer D < 32^17 = 2^85.
  *   Symbol 18 is the check symbol (below).
  * - D = versionDigit · 2^83 + payload. The version is D's top two bits, i.e. the top two bits
@@ -46,7 +50,17 @@
  * Out of the layout's range (after 2030, extension ≥ 2.0.0, minor ≥ 64, patch ≥ 10, another
  * profile version) `encodeEvidence` returns `out-of-range`: the next layout must cover it.
  *
- * No personal data can be in a code: the evidence has no field for one.
+ * ## Layout v2 (profile version 1)
+ * As v1, but the browser major covers 64 versions from 120 (Chromium-based) and 115 (Firefox,
+ * its ESR line), and one more digit (radix 2) says whether a hint block follows:
+ * `hint: 0 = none, 1 = a second block`. Total ≤ 2^82.91.
+ * The hint block's 17 data symbols (no version bits) hold, least significant first: the HTTP
+ * status (0 = none, else status − 99, radix 501), the kind of text (0 none, 1 page title,
+ * 2 redirect host; radix 3), its length (0-13, radix 14) and 13 characters of
+ * utils/network/hint.ts HINT_ALPHABET (radix 40): 2^83.55 ≤ 2^85.
+ *
+ * No personal data can be in a code: the evidence has no field for one (the hint is a filter's
+ * status and its own title or host, folded: utils/network/hint.ts).
  */
 
 import {
@@ -68,6 +82,8 @@ import {
 } from './evidence';
 import { BLOCK_PRODUCT_IDS, type BlockProductId } from './network/block-products';
 import type { NetworkEvidence } from './network/findings';
+import { HINT_ALPHABET, HINT_TEXT_MAX, normalizeHint } from './network/hint';
+import type { FilterHint } from './network/identity';
 import { OUTCOMES, type Outcome } from './network/outcomes';
 import { PROBE_TARGET_IDS, type ProbeTargetId } from './profile';
 
@@ -79,7 +95,9 @@ export const GROUP_SIZE = 6;
 /** Characters as displayed: symbols and the dashes between groups. */
 export const CODE_LENGTH = CODE_SYMBOLS + CODE_SYMBOLS / GROUP_SIZE - 1;
 /** The format version new codes are made in. */
-export const CURRENT_VERSION = 1;
+export const CURRENT_VERSION = 2;
+/** Symbols of a code with its hint block (v2 and later). */
+export const LONG_CODE_SYMBOLS = 2 * CODE_SYMBOLS;
 const VERSION_SHIFT = 83n;
 
 // ---------------------------------------------------------------------------------------------
@@ -317,110 +335,193 @@ function parseVersion(version: string): [number, number, number] | null {
   return [Number(match[1]), Number(match[2] ?? 0), Number(match[3] ?? 0)];
 }
 
-const V1_SIZE =
-  BigInt(V1_HOURS) *
-  product([V1_EXTENSION.major, V1_EXTENSION.minor, V1_EXTENSION.patch]) *
-  BigInt(V1_COUNTS.browserFamilies) *
-  BigInt(V1_BROWSER_MAJORS + 1) *
-  (V1_NETWORK_SIZE + 1n) *
-  (V1_EMAIL_SIZE + 1n);
-
 interface Layout {
   version: number;
   /** How many payload values the layout uses (≤ 2^83). */
   size: bigint;
+  /** Whether the layout has a hint block (a second block of 18 symbols). */
+  hasHint: boolean;
   /** The evidence as this layout can hold it; throws Unrepresentable when it cannot. */
   normalize(evidence: Evidence): Evidence;
   pack(evidence: Evidence): bigint;
   unpack(payload: bigint): Evidence;
 }
 
-function v1BrowserMajor(browser: BrowserInfo): number {
-  const base = V1_BROWSER_BASE[browser.family];
-  const major = browser.major;
-  return Number.isInteger(major) && major >= base && major < base + V1_BROWSER_MAJORS ? major : 0;
+/** What differs between the layouts that share v1's fields. */
+interface LayoutSpec {
+  version: number;
+  browserMajors: number;
+  browserBase: Readonly<Record<BrowserFamily, number>>;
+  /** A digit saying whether a hint block follows (v2). */
+  hint: boolean;
 }
 
-const LAYOUT_V1: Layout = {
-  version: 1,
-  size: V1_SIZE,
-  normalize(evidence) {
-    const hour = Math.floor((evidence.createdAt - V1_EPOCH) / EVIDENCE_TIME_RESOLUTION_MS);
-    if (!(hour >= 0 && hour < V1_HOURS)) throw new Unrepresentable('createdAt');
-    const version = parseVersion(evidence.extensionVersion);
-    if (
-      !version ||
-      version[0] >= V1_EXTENSION.major ||
-      version[1] >= V1_EXTENSION.minor ||
-      version[2] >= V1_EXTENSION.patch
-    ) {
-      throw new Unrepresentable('extensionVersion');
-    }
-    if (evidence.profileVersion !== V1_PROFILE_VERSION) throw new Unrepresentable('profileVersion');
-    indexIn(BROWSER_FAMILIES, V1_COUNTS.browserFamilies, evidence.browser.family);
-    let network: NetworkEvidence | null = null;
-    if (evidence.network) {
-      const outcomes = {} as Record<ProbeTargetId, Outcome>;
-      for (const id of V1_PROBES) outcomes[id] = evidence.network.outcomes[id];
-      const carries = V1_PROBES.some((id) => CARRIERS.includes(outcomes[id]));
-      let product: BlockProductId | undefined = carries ? evidence.network.product : undefined;
-      // A product appended after this layout still says "a filter answered": keep that much.
-      if (product && BLOCK_PRODUCT_IDS.indexOf(product) >= V1_COUNTS.products) {
-        product = 'unknown-proxy';
-      }
-      network = product ? { outcomes, product } : { outcomes };
-    }
-    const email = evidence.email ? unpackEmail(packEmail(evidence.email)) : null;
-    return {
-      createdAt: V1_EPOCH + hour * EVIDENCE_TIME_RESOLUTION_MS,
-      extensionVersion: version.join('.'),
-      browser: { family: evidence.browser.family, major: v1BrowserMajor(evidence.browser) },
-      profileVersion: V1_PROFILE_VERSION,
-      network,
-      email,
-    };
-  },
-  pack(e) {
-    const w = new DigitWriter();
-    w.push(e.email ? packEmail(e.email) + 1n : 0n, V1_EMAIL_SIZE + 1n);
-    w.push(e.network ? packNetwork(e.network) + 1n : 0n, V1_NETWORK_SIZE + 1n);
-    const major = e.browser.major;
-    w.push(major === 0 ? 0 : major - V1_BROWSER_BASE[e.browser.family] + 1, V1_BROWSER_MAJORS + 1);
-    w.push(indexIn(BROWSER_FAMILIES, V1_COUNTS.browserFamilies, e.browser.family), 4);
-    const [vMajor, vMinor, vPatch] = parseVersion(e.extensionVersion) ?? [0, 0, 0];
-    w.push(vPatch, V1_EXTENSION.patch);
-    w.push(vMinor, V1_EXTENSION.minor);
-    w.push(vMajor, V1_EXTENSION.major);
-    w.push((e.createdAt - V1_EPOCH) / EVIDENCE_TIME_RESOLUTION_MS, V1_HOURS);
-    return w.value;
-  },
-  unpack(payload) {
-    const r = new DigitReader(payload);
-    const email = r.popBig(V1_EMAIL_SIZE + 1n);
-    const network = r.popBig(V1_NETWORK_SIZE + 1n);
-    const majorDigit = r.pop(V1_BROWSER_MAJORS + 1);
-    const family = at(BROWSER_FAMILIES, r.pop(V1_COUNTS.browserFamilies));
-    const patch = r.pop(V1_EXTENSION.patch);
-    const minor = r.pop(V1_EXTENSION.minor);
-    const major = r.pop(V1_EXTENSION.major);
-    const hour = r.pop(V1_HOURS);
-    if (r.remainder !== 0n) throw new Unrepresentable('payload beyond layout');
-    return {
-      createdAt: V1_EPOCH + hour * EVIDENCE_TIME_RESOLUTION_MS,
-      extensionVersion: `${major}.${minor}.${patch}`,
-      browser: {
-        family,
-        major: majorDigit === 0 ? 0 : V1_BROWSER_BASE[family] + majorDigit - 1,
-      },
-      profileVersion: V1_PROFILE_VERSION,
-      network: network === 0n ? null : unpackNetwork(network - 1n),
-      email: email === 0n ? null : unpackEmail(email - 1n),
-    };
-  },
+const V2_SPEC: LayoutSpec = {
+  version: 2,
+  browserMajors: 64,
+  browserBase: { chrome: 120, edge: 120, firefox: 115, other: 120 },
+  hint: true,
 };
 
+function layoutOf(spec: LayoutSpec): Layout {
+  const majors = spec.browserMajors;
+  const browserMajor = (browser: BrowserInfo): number => {
+    const base = spec.browserBase[browser.family];
+    const major = browser.major;
+    return Number.isInteger(major) && major >= base && major < base + majors ? major : 0;
+  };
+  const hintRadix = spec.hint ? 2n : 1n;
+  return {
+    version: spec.version,
+    size:
+      BigInt(V1_HOURS) *
+      product([V1_EXTENSION.major, V1_EXTENSION.minor, V1_EXTENSION.patch]) *
+      BigInt(V1_COUNTS.browserFamilies) *
+      BigInt(majors + 1) *
+      hintRadix *
+      (V1_NETWORK_SIZE + 1n) *
+      (V1_EMAIL_SIZE + 1n),
+    hasHint: spec.hint,
+    normalize(evidence) {
+      const hour = Math.floor((evidence.createdAt - V1_EPOCH) / EVIDENCE_TIME_RESOLUTION_MS);
+      if (!(hour >= 0 && hour < V1_HOURS)) throw new Unrepresentable('createdAt');
+      const version = parseVersion(evidence.extensionVersion);
+      if (
+        !version ||
+        version[0] >= V1_EXTENSION.major ||
+        version[1] >= V1_EXTENSION.minor ||
+        version[2] >= V1_EXTENSION.patch
+      ) {
+        throw new Unrepresentable('extensionVersion');
+      }
+      if (evidence.profileVersion !== V1_PROFILE_VERSION) {
+        throw new Unrepresentable('profileVersion');
+      }
+      indexIn(BROWSER_FAMILIES, V1_COUNTS.browserFamilies, evidence.browser.family);
+      let network: NetworkEvidence | null = null;
+      if (evidence.network) {
+        const outcomes = {} as Record<ProbeTargetId, Outcome>;
+        for (const id of V1_PROBES) outcomes[id] = evidence.network.outcomes[id];
+        const carries = V1_PROBES.some((id) => CARRIERS.includes(outcomes[id]));
+        let product: BlockProductId | undefined = carries ? evidence.network.product : undefined;
+        // A product appended after this layout still says "a filter answered": keep that much.
+        if (product && BLOCK_PRODUCT_IDS.indexOf(product) >= V1_COUNTS.products) {
+          product = 'unknown-proxy';
+        }
+        const hint = spec.hint ? normalizeHint(evidence.network.hint) : undefined;
+        network = { outcomes, ...(product ? { product } : {}), ...(hint ? { hint } : {}) };
+      }
+      const email = evidence.email ? unpackEmail(packEmail(evidence.email)) : null;
+      return {
+        createdAt: V1_EPOCH + hour * EVIDENCE_TIME_RESOLUTION_MS,
+        extensionVersion: version.join('.'),
+        browser: { family: evidence.browser.family, major: browserMajor(evidence.browser) },
+        profileVersion: V1_PROFILE_VERSION,
+        network,
+        email,
+      };
+    },
+    pack(e) {
+      const w = new DigitWriter();
+      w.push(e.email ? packEmail(e.email) + 1n : 0n, V1_EMAIL_SIZE + 1n);
+      w.push(e.network ? packNetwork(e.network) + 1n : 0n, V1_NETWORK_SIZE + 1n);
+      if (spec.hint) w.push(e.network?.hint ? 1 : 0, 2);
+      const major = e.browser.major;
+      w.push(major === 0 ? 0 : major - spec.browserBase[e.browser.family] + 1, majors + 1);
+      w.push(indexIn(BROWSER_FAMILIES, V1_COUNTS.browserFamilies, e.browser.family), 4);
+      const [vMajor, vMinor, vPatch] = parseVersion(e.extensionVersion) ?? [0, 0, 0];
+      w.push(vPatch, V1_EXTENSION.patch);
+      w.push(vMinor, V1_EXTENSION.minor);
+      w.push(vMajor, V1_EXTENSION.major);
+      w.push((e.createdAt - V1_EPOCH) / EVIDENCE_TIME_RESOLUTION_MS, V1_HOURS);
+      return w.value;
+    },
+    unpack(payload) {
+      const r = new DigitReader(payload);
+      const email = r.popBig(V1_EMAIL_SIZE + 1n);
+      const network = r.popBig(V1_NETWORK_SIZE + 1n);
+      const hintFollows = spec.hint ? r.pop(2) === 1 : false;
+      const majorDigit = r.pop(majors + 1);
+      const family = at(BROWSER_FAMILIES, r.pop(V1_COUNTS.browserFamilies));
+      const patch = r.pop(V1_EXTENSION.patch);
+      const minor = r.pop(V1_EXTENSION.minor);
+      const major = r.pop(V1_EXTENSION.major);
+      const hour = r.pop(V1_HOURS);
+      if (r.remainder !== 0n) throw new Unrepresentable('payload beyond layout');
+      const unpackedNetwork = network === 0n ? null : unpackNetwork(network - 1n);
+      if (hintFollows && !unpackedNetwork) throw new Unrepresentable('hint without network');
+      return {
+        createdAt: V1_EPOCH + hour * EVIDENCE_TIME_RESOLUTION_MS,
+        extensionVersion: `${major}.${minor}.${patch}`,
+        browser: {
+          family,
+          major: majorDigit === 0 ? 0 : spec.browserBase[family] + majorDigit - 1,
+        },
+        profileVersion: V1_PROFILE_VERSION,
+        // A hint announced here is filled in from the second block by the decoder.
+        network:
+          unpackedNetwork && hintFollows ? { ...unpackedNetwork, hint: {} } : unpackedNetwork,
+        email: email === 0n ? null : unpackEmail(email - 1n),
+      };
+    },
+  };
+}
+
+const LAYOUT_V1 = layoutOf({
+  version: 1,
+  browserMajors: V1_BROWSER_MAJORS,
+  browserBase: V1_BROWSER_BASE,
+  hint: false,
+});
+const LAYOUT_V2 = layoutOf(V2_SPEC);
+
 /** Every layout ever released, by version digit (version − 1). Never remove one. */
-const LAYOUTS: readonly (Layout | undefined)[] = [LAYOUT_V1];
+const LAYOUTS: readonly (Layout | undefined)[] = [LAYOUT_V1, LAYOUT_V2];
+
+// ---------------------------------------------------------------------------------------------
+// The hint block (v2).
+
+const HINT_STATUS_RADIX = 501;
+const HINT_KINDS = 3;
+const HINT_LENGTH_RADIX = HINT_TEXT_MAX + 1;
+const HINT_CHAR_RADIX = HINT_ALPHABET.length;
+
+function packHint(hint: FilterHint): bigint {
+  const w = new DigitWriter();
+  w.push(hint.status === undefined ? 0 : hint.status - 99, HINT_STATUS_RADIX);
+  const text = hint.redirectHost ?? hint.title ?? '';
+  w.push(hint.redirectHost ? 2 : hint.title ? 1 : 0, HINT_KINDS);
+  w.push(text.length, HINT_LENGTH_RADIX);
+  for (let i = 0; i < HINT_TEXT_MAX; i++) {
+    w.push(i < text.length ? HINT_ALPHABET.indexOf(text[i] as string) : 0, HINT_CHAR_RADIX);
+  }
+  return w.value;
+}
+
+function unpackHint(payload: bigint): FilterHint {
+  const r = new DigitReader(payload);
+  const status = r.pop(HINT_STATUS_RADIX);
+  const kind = r.pop(HINT_KINDS);
+  const length = r.pop(HINT_LENGTH_RADIX);
+  let text = '';
+  for (let i = 0; i < HINT_TEXT_MAX; i++) {
+    const c = r.pop(HINT_CHAR_RADIX);
+    if (i < length) text += HINT_ALPHABET[c];
+  }
+  if (r.remainder !== 0n) throw new Unrepresentable('hint beyond layout');
+  if ((kind === 0) !== (length === 0)) throw new Unrepresentable('hint text');
+  return {
+    ...(status ? { status: status + 99 } : {}),
+    ...(kind === 1 ? { title: text } : kind === 2 ? { redirectHost: text } : {}),
+  };
+}
+
+/** For tests: the hint block's payload size, to check it fits 17 symbols (2^85). */
+export const HINT_BLOCK_SIZE =
+  BigInt(HINT_STATUS_RADIX) *
+  BigInt(HINT_KINDS) *
+  BigInt(HINT_LENGTH_RADIX) *
+  BigInt(HINT_CHAR_RADIX) ** BigInt(HINT_TEXT_MAX);
 
 /** For tests: the layout's payload size, to check it fits its 2^83 share. */
 export function layoutSize(version: number): bigint | undefined {
@@ -460,9 +561,30 @@ export function formatCode(symbols: string): string {
   return groups.join('-');
 }
 
-/** The evidence exactly as a code made now would carry it; `out-of-range` if it cannot. */
-export function encodeEvidence(evidence: Evidence): EncodeResult {
-  const layout = LAYOUTS[CURRENT_VERSION - 1] as Layout;
+/** 17 data symbols for a value < 2^85, most significant first. */
+function toSymbols(value: bigint): number[] {
+  const data: number[] = new Array(DATA_SYMBOLS);
+  let rest = value;
+  for (let i = DATA_SYMBOLS - 1; i >= 0; i--) {
+    data[i] = Number(rest & 31n);
+    rest >>= 5n;
+  }
+  return [...data, checkSymbol(data)];
+}
+
+function fromSymbols(block: readonly number[]): bigint {
+  let value = 0n;
+  for (const s of block.slice(0, DATA_SYMBOLS)) value = (value << 5n) | BigInt(s);
+  return value;
+}
+
+/**
+ * The evidence exactly as a code made now would carry it; `out-of-range` if it cannot. An
+ * older `version` makes the code an older decoder reads (and the tests' golden codes).
+ */
+export function encodeEvidence(evidence: Evidence, version = CURRENT_VERSION): EncodeResult {
+  const layout = LAYOUTS[version - 1];
+  if (!layout) return { ok: false, reason: 'out-of-range', field: 'version' };
   let normalized: Evidence;
   let payload: bigint;
   try {
@@ -474,13 +596,9 @@ export function encodeEvidence(evidence: Evidence): EncodeResult {
     }
     throw error;
   }
-  let value = (BigInt(CURRENT_VERSION - 1) << VERSION_SHIFT) + payload;
-  const data: number[] = new Array(DATA_SYMBOLS);
-  for (let i = DATA_SYMBOLS - 1; i >= 0; i--) {
-    data[i] = Number(value & 31n);
-    value >>= 5n;
-  }
-  const symbols = [...data, checkSymbol(data)];
+  const symbols = toSymbols((BigInt(version - 1) << VERSION_SHIFT) + payload);
+  const hint = normalized.network?.hint;
+  if (hint) symbols.push(...toSymbols(packHint(hint)));
   return {
     ok: true,
     code: formatCode(symbols.map((s) => ALPHABET[s]).join('')),
@@ -502,7 +620,7 @@ export function parseSymbols(input: string): number[] | DecodeFailure {
     if (index < 0) return fail('malformed', 'diag_error_character', [char]);
     symbols.push(index);
   }
-  if (symbols.length !== CODE_SYMBOLS) {
+  if (symbols.length !== CODE_SYMBOLS && symbols.length !== LONG_CODE_SYMBOLS) {
     return fail('malformed', 'diag_error_length', [String(symbols.length), String(CODE_SYMBOLS)]);
   }
   return symbols;
@@ -514,15 +632,28 @@ export function decodeCode(input: unknown): DecodeResult {
     if (typeof input !== 'string') return fail('malformed', 'diag_error_empty');
     const symbols = parseSymbols(input);
     if (!Array.isArray(symbols)) return symbols;
-    if (!isValidCheck(symbols)) return fail('typo', 'diag_error_typo');
-    let value = 0n;
-    for (const s of symbols.slice(0, DATA_SYMBOLS)) value = (value << 5n) | BigInt(s);
+    const first = symbols.slice(0, CODE_SYMBOLS);
+    const second = symbols.length > CODE_SYMBOLS ? symbols.slice(CODE_SYMBOLS) : null;
+    if (!isValidCheck(first)) return fail('typo', 'diag_error_typo');
+    if (second && !isValidCheck(second)) return fail('typo', 'diag_error_typo');
+    const value = fromSymbols(first);
     const digit = Number(value >> VERSION_SHIFT);
     const layout = LAYOUTS[digit];
     if (!layout) return fail('unknown-version', 'diag_error_unknown_version', [String(digit + 1)]);
     const payload = value & ((1n << VERSION_SHIFT) - 1n);
     if (payload >= layout.size) return fail('malformed', 'diag_error_range');
     const evidence = layout.unpack(payload);
+    const hintFollows = evidence.network?.hint !== undefined;
+    if (hintFollows && !second) return fail('malformed', 'diag_error_incomplete');
+    if (!hintFollows && second) {
+      return fail('malformed', 'diag_error_length', [String(symbols.length), String(CODE_SYMBOLS)]);
+    }
+    if (second && evidence.network) {
+      const hintPayload = fromSymbols(second);
+      if (hintPayload >= HINT_BLOCK_SIZE) return fail('malformed', 'diag_error_range');
+      const hint = unpackHint(hintPayload);
+      evidence.network = { ...evidence.network, hint };
+    }
     return {
       ok: true,
       code: formatCode(symbols.map((s) => ALPHABET[s]).join('')),

@@ -7,7 +7,9 @@ import {
   checkSymbol,
   decodeCode,
   encodeEvidence,
+  HINT_BLOCK_SIZE,
   isValidCheck,
+  LONG_CODE_SYMBOLS,
   layoutSize,
   V1_COUNTS,
 } from '@/utils/diagnostic-code';
@@ -27,16 +29,18 @@ import { NETWORK_FINDING_IDS } from '@/utils/network/findings';
 import { OUTCOMES } from '@/utils/network/outcomes';
 import { PROBE_TARGET_IDS, PROFILE_VERSION } from '@/utils/profile';
 import packageJson from '../../package.json';
-import { rawEvidence, V1_EPOCH, v1Evidence } from './evidence-arbitraries';
+import { rawEvidence, V1_EPOCH, v1Evidence, v2Evidence } from './evidence-arbitraries';
 import golden from './fixtures/diagnostic-codes-v1.json';
+import goldenV2 from './fixtures/diagnostic-codes-v2.json';
 
 /** Property runs: the identity is cheap (a few BigInt operations), so run it wide. */
 const RUNS = 20_000;
 /** Whole-space runs take 1-2 s alone; the machine is shared with builds and browsers. */
 const HEAVY = { timeout: 60_000 };
 
-function codeOf(evidence: Evidence): string {
-  const result = encodeEvidence(evidence);
+/** A code in the given format (v1 unless said: most properties are v1's, kept for old codes). */
+function codeOf(evidence: Evidence, version = 1): string {
+  const result = encodeEvidence(evidence, version);
   if (!result.ok) throw new Error(`not encodable: ${result.field}`);
   return result.code;
 }
@@ -69,7 +73,7 @@ describe('diagnostic code: identity', HEAVY, () => {
   it('normalizes what a code cannot hold without changing any finding', () => {
     fc.assert(
       fc.property(rawEvidence, (evidence) => {
-        const encoded = encodeEvidence(evidence);
+        const encoded = encodeEvidence(evidence, 1);
         expect(encoded.ok).toBe(true);
         if (!encoded.ok) return;
         const decoded = decodeCode(encoded.code);
@@ -89,33 +93,40 @@ describe('diagnostic code: identity', HEAVY, () => {
       fc.property(data, (symbols) => {
         const code = [...symbols, checkSymbol(symbols)].map((s) => ALPHABET[s]).join('');
         const decoded = decodeCode(code);
-        if (decoded.ok) expect(codeOf(decoded.evidence)).toBe(decoded.code);
+        if (decoded.ok) expect(codeOf(decoded.evidence, decoded.version)).toBe(decoded.code);
         else expect(decoded.reason).not.toBe('typo');
       }),
       { numRuns: 5_000 },
     );
   });
 
-  it('keeps the layout inside its quarter of the code space', () => {
-    const size = layoutSize(1) ?? 0n;
-    expect(size).toBeGreaterThan(0n);
-    expect(size <= 2n ** 83n).toBe(true);
+  it('keeps each layout inside its quarter of the code space, and the hint block in 17 symbols', () => {
+    for (const version of [1, 2]) {
+      const size = layoutSize(version) ?? 0n;
+      expect(size).toBeGreaterThan(0n);
+      expect(size <= 2n ** 83n, `v${version}`).toBe(true);
+    }
+    expect(HINT_BLOCK_SIZE <= 2n ** 85n).toBe(true);
   });
 
   it('refuses evidence outside v1 as a value, never a wrong code', () => {
     const [sample] = fc.sample(v1Evidence, { numRuns: 1, seed: 1 });
     const evidence = sample as Evidence;
-    expect(encodeEvidence({ ...evidence, createdAt: Date.UTC(2031, 0, 1) })).toMatchObject({
-      ok: false,
-      field: 'createdAt',
-    });
-    expect(encodeEvidence({ ...evidence, createdAt: V1_EPOCH - 1 })).toMatchObject({ ok: false });
-    expect(encodeEvidence({ ...evidence, extensionVersion: '2.0.0' })).toMatchObject({
-      ok: false,
-      field: 'extensionVersion',
-    });
-    expect(encodeEvidence({ ...evidence, extensionVersion: 'beta' })).toMatchObject({ ok: false });
-    expect(encodeEvidence({ ...evidence, profileVersion: 2 })).toMatchObject({ ok: false });
+    for (const version of [1, 2]) {
+      const encode = (e: Evidence) => encodeEvidence(e, version);
+      expect(encode({ ...evidence, createdAt: Date.UTC(2031, 0, 1) })).toMatchObject({
+        ok: false,
+        field: 'createdAt',
+      });
+      expect(encode({ ...evidence, createdAt: V1_EPOCH - 1 })).toMatchObject({ ok: false });
+      expect(encode({ ...evidence, extensionVersion: '2.0.0' })).toMatchObject({
+        ok: false,
+        field: 'extensionVersion',
+      });
+      expect(encode({ ...evidence, extensionVersion: 'beta' })).toMatchObject({ ok: false });
+      expect(encode({ ...evidence, profileVersion: 2 })).toMatchObject({ ok: false });
+    }
+    expect(encodeEvidence(evidence, 9)).toMatchObject({ ok: false, field: 'version' });
   });
 
   it('can encode the version in package.json and the current profile', () => {
@@ -141,7 +152,7 @@ describe('diagnostic code: identity', HEAVY, () => {
 });
 
 describe('diagnostic code: typos', HEAVY, () => {
-  const samples = fc.sample(v1Evidence, { numRuns: 300, seed: 42 }).map(codeOf);
+  const samples = fc.sample(v1Evidence, { numRuns: 300, seed: 42 }).map((evidence) => codeOf(evidence));
 
   it('rejects every single substitution as a typo (exhaustive over 300 codes)', () => {
     let checked = 0;
@@ -239,10 +250,10 @@ describe('diagnostic code: typos', HEAVY, () => {
   });
 
   it('tells a code of a format it does not know from a typo', () => {
-    // A v2 code: version digit 1 → the first symbol is 8-F. Checksum valid, layout unknown.
-    const data = [8, ...new Array(16).fill(0)];
+    // A v3 code: version digit 2 → the first symbol is G-Q. Checksum valid, layout unknown.
+    const data = [16, ...new Array(16).fill(0)];
     const code = [...data, checkSymbol(data)].map((s) => ALPHABET[s]).join('');
-    expect(decodeCode(code)).toMatchObject({ ok: false, reason: 'unknown-version', params: ['2'] });
+    expect(decodeCode(code)).toMatchObject({ ok: false, reason: 'unknown-version', params: ['3'] });
   });
 
   it('never throws, whatever it is given', () => {
@@ -284,4 +295,64 @@ describe('diagnostic code: golden v1 codes', () => {
     expect(findings).toStrictEqual(fixture.findings);
     for (const id of findings) expect(known.has(id), id).toBe(true);
   });
+});
+
+describe('diagnostic code: v2, with what an unrecognised filter showed', HEAVY, () => {
+  it('decodes every v2 evidence back to itself, hint included', () => {
+    fc.assert(
+      fc.property(v2Evidence, (evidence) => {
+        const code = codeOf(evidence, 2);
+        const decoded = decodeCode(code);
+        expect(decoded.ok && decoded.version).toBe(2);
+        expect(decoded.ok && decoded.evidence).toStrictEqual(evidence);
+        // 18 symbols, or 36 (six groups) when it carries a hint.
+        const groups = evidence.network?.hint ? 6 : 3;
+        expect(code.split('-')).toHaveLength(groups);
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it('catches a typo in either block, and never decodes the first half of a long code', () => {
+    const withHint = fc
+      .sample(v2Evidence, { numRuns: 400, seed: 7 })
+      .filter((e) => e.network?.hint)
+      .slice(0, 40);
+    expect(withHint.length).toBe(40);
+    for (const evidence of withHint) {
+      const symbols = symbolsOf(codeOf(evidence, 2));
+      expect(symbols).toHaveLength(LONG_CODE_SYMBOLS);
+      for (let i = 0; i < LONG_CODE_SYMBOLS; i++) {
+        const replacement = symbols[i] === '7' ? '8' : '7';
+        const typo = symbols.slice(0, i) + replacement + symbols.slice(i + 1);
+        expect(decodeCode(typo), typo).toMatchObject({ ok: false, reason: 'typo' });
+      }
+      expect(decodeCode(symbols.slice(0, CODE_SYMBOLS))).toMatchObject({
+        ok: false,
+        messageKey: 'diag_error_incomplete',
+      });
+    }
+  });
+
+  it('refuses a second block a short code does not announce', () => {
+    const [plain] = fc.sample(
+      v2Evidence.filter((e) => !e.network?.hint),
+      { numRuns: 1, seed: 3 },
+    );
+    const code = symbolsOf(codeOf(plain as Evidence, 2));
+    expect(decodeCode(code + code)).toMatchObject({ ok: false, reason: 'malformed' });
+  });
+
+  it.each(goldenV2.codes.map((g) => [g.name, g] as const))(
+    'still decodes "%s"',
+    (_name, fixture) => {
+      const decoded = decodeCode(fixture.code);
+      expect(decoded.ok).toBe(true);
+      if (!decoded.ok) return;
+      expect(decoded.version).toBe(2);
+      expect(decoded.evidence).toStrictEqual(fixture.evidence);
+      expect(codeOf(decoded.evidence, 2)).toBe(fixture.code);
+      expect(findingsFor(decoded.evidence)).toStrictEqual(fixture.findings);
+    },
+  );
 });

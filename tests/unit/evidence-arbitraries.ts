@@ -111,3 +111,49 @@ export const rawEvidence: fc.Arbitrary<Evidence> = fc.record(
   },
   NO_NULL_PROTOTYPE,
 );
+
+const BASE_V2: Record<BrowserFamily, number> = { chrome: 120, edge: 120, firefox: 115, other: 120 };
+
+/** A hint as the code holds it (utils/network/hint.ts): folded text, one kind of it. */
+const hintText = fc
+  .array(fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789.-:'.split('')), {
+    minLength: 1,
+    maxLength: 13,
+  })
+  .map((chars) => chars.join(''));
+const hint = fc
+  .tuple(
+    fc.option(fc.integer({ min: 100, max: 599 }), { nil: undefined }),
+    fc.constantFrom('title', 'redirectHost', 'none'),
+    hintText,
+  )
+  .filter(([status, kind]) => status !== undefined || kind !== 'none')
+  .map(([status, kind, text]) => ({
+    ...(status !== undefined ? { status } : {}),
+    ...(kind === 'none' ? {} : { [kind]: text }),
+  }));
+
+const v2Network: fc.Arbitrary<NetworkEvidence> = fc
+  .tuple(v1Network, fc.option(hint, { nil: undefined }))
+  .map(([network, h]) => (h ? { ...network, hint: h } : network));
+
+/** The whole space a v2 code holds. */
+export const v2Evidence: fc.Arbitrary<Evidence> = fc.record(
+  {
+    createdAt: fc.integer({ min: 0, max: V1_HOURS - 1 }).map((h) => V1_EPOCH + h * HOUR),
+    extensionVersion: fc
+      .tuple(
+        fc.integer({ min: 0, max: 1 }),
+        fc.integer({ min: 0, max: 63 }),
+        fc.integer({ min: 0, max: 9 }),
+      )
+      .map((v) => v.join('.')),
+    browser: fc
+      .tuple(fc.constantFrom(...BROWSER_FAMILIES), fc.integer({ min: -1, max: 63 }))
+      .map(([family, offset]) => ({ family, major: offset < 0 ? 0 : BASE_V2[family] + offset })),
+    profileVersion: fc.constant(1),
+    network: fc.option(v2Network, { nil: null }),
+    email: fc.option(email, { nil: null }),
+  },
+  NO_NULL_PROTOTYPE,
+);

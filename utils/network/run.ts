@@ -13,6 +13,7 @@
 import { PROBE_TARGET_IDS, type ProbeTargetId } from '../profile';
 import type { ProbeEvidence, ProbeResult } from './classify';
 import type { NetworkEvidence } from './findings';
+import { normalizeHint } from './hint';
 import type { FilterHint } from './identity';
 import type { Outcome } from './outcomes';
 
@@ -82,7 +83,9 @@ export function evidenceOf(run: NetworkRun): NetworkEvidence | null {
     }
     if (result?.outcome === 'unknown') hint ??= result.hint;
   }
-  return { outcomes, ...(product ? { product } : {}), ...(hint ? { hint } : {}) };
+  // The hint in the one form the code, the popup and the decoders all show (hint.ts).
+  const shown = normalizeHint(hint);
+  return { outcomes, ...(product ? { product } : {}), ...(shown ? { hint: shown } : {}) };
 }
 
 /** A finished result younger than `maxAgeMs` is shown instead of starting a new run. */
