@@ -4,7 +4,6 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
-import type { WxtStorageItem } from 'wxt/utils/storage';
 import { encodeEvidence } from '@/utils/diagnostic-code';
 import type { EmailCheckState } from '@/utils/email-check-state';
 import {
@@ -33,7 +32,12 @@ function currentBrowser() {
  * A stored check, followed live. The checks themselves are started by NetworkCheck and
  * EmailCheck; the code only reads what they stored.
  */
-function useStored<T>(item: WxtStorageItem<T | null, Record<string, unknown>>): T | null {
+interface StoredItem<T> {
+  getValue(): Promise<T | null>;
+  watch(callback: (value: T | null) => void): () => void;
+}
+
+function useStored<T>(item: StoredItem<T>): T | null {
   const [value, setValue] = useState<T | null>(null);
   useEffect(() => {
     const unwatch = item.watch((next) => setValue(next));

@@ -5,6 +5,7 @@
 import { storage } from 'wxt/utils/storage';
 import type { EmailCheckState } from './email-check-state';
 import type { NetworkRun } from './network/run';
+import { parseNetworkRun } from './network/run-schema';
 import type { AccessToken } from './oauth';
 
 /**
@@ -12,9 +13,27 @@ import type { AccessToken } from './oauth';
  * without a disk round trip, and it outlives a stopped service worker (not a browser restart,
  * after which a result would be too old to show anyway).
  */
-export const networkRunItem = storage.defineItem<NetworkRun | null>('session:networkRun', {
+const storedNetworkRun = storage.defineItem<NetworkRun | null>('session:networkRun', {
   fallback: null,
+  // v2: a probe's state may carry its evidence (utils/network/classify.ts ProbeEvidence), from
+  // which the finished run is classified. A v1 run is a valid v2 run (evidence is optional):
+  // it is shown, or resumed, as it is.
+  version: 2,
+  migrations: { 2: (run: NetworkRun | null) => run },
 });
+
+/** The network run item, validated when read back (utils/network/run-schema.ts). */
+export const networkRunItem = {
+  async getValue(): Promise<NetworkRun | null> {
+    return parseNetworkRun(await storedNetworkRun.getValue());
+  },
+  setValue(run: NetworkRun | null): Promise<void> {
+    return storedNetworkRun.setValue(run);
+  },
+  watch(callback: (run: NetworkRun | null) => void): () => void {
+    return storedNetworkRun.watch((run) => callback(parseNetworkRun(run)));
+  },
+};
 
 /**
  * The current or last email check (utils/email-check-state.ts): phase, provider, deadline, the

@@ -234,11 +234,62 @@ test.describe('network check', () => {
     const testInfo = test.info();
     await inScenario('healthy', 'check-again', testInfo, async (ext, page) => {
       await expectResult(page, SCENARIOS.healthy.expected);
+      const done = page.locator(DONE);
+      const firstRun = await done.getAttribute('data-run-id');
+      expect(firstRun).toBeTruthy();
       const control = ext.net.control;
       const before = control.requests.length;
       await page.locator('[data-testid="check-again"]').click();
+      // A new run, with its own probes: not the old result shown again.
+      await expect(page.locator(NETWORK_CHECK)).not.toHaveAttribute('data-run-id', firstRun ?? '');
       await expect.poll(() => control.requests.length).toBeGreaterThan(before);
       await expectResult(page, SCENARIOS.healthy.expected);
+      const secondRun = await done.getAttribute('data-run-id');
+      expect(secondRun).not.toBe(firstRun);
+      const probesOfRun = (run: string | null) =>
+        ext.net.control.requests.filter((r) => run && r.url.includes(run)).length;
+      expect(probesOfRun(secondRun)).toBe(1);
+    });
+  });
+
+  test('a popup left open starts no run by itself when the browser stops the idle worker', async () => {
+    const testInfo = test.info();
+    await inScenario('healthy', 'popup-left-open', testInfo, async (ext, page) => {
+      await expectResult(page, SCENARIOS.healthy.expected);
+      const runId = await page.locator(DONE).getAttribute('data-run-id');
+      // The result has grown old while the popup stayed open (as after a few minutes).
+      await page.evaluate(async () => {
+        const session = (
+          globalThis as unknown as {
+            chrome: {
+              storage: {
+                session: {
+                  get(key: string): Promise<Record<string, { finishedAt: number } | undefined>>;
+                  set(items: Record<string, unknown>): Promise<void>;
+                };
+              };
+            };
+          }
+        ).chrome.storage.session;
+        const { networkRun } = await session.get('networkRun');
+        if (networkRun)
+          await session.set({ networkRun: { ...networkRun, finishedAt: Date.now() - 5 * 60_000 } });
+      });
+      const requests = () => ext.net.control.requests.length + ext.net.raftr.requests.length;
+      const before = requests();
+      // Chrome stops an idle worker after ~30 s; the popup's port drops and it reconnects.
+      for (let stopAt = 0; stopAt < 2; stopAt++) {
+        const stop = await stopServiceWorker(page, ext.extensionId);
+        try {
+          expect(stop.stopped, `worker states seen: ${stop.statuses.join(' → ')}`).toBe(true);
+          // Time for the popup to reconnect, wake the worker and for any run to start probing.
+          await page.waitForTimeout(2_000);
+        } finally {
+          await stop.detach();
+        }
+      }
+      expect(requests(), 'no probe reached Raftr or the control').toBe(before);
+      await expect(page.locator(DONE)).toHaveAttribute('data-run-id', runId ?? '');
     });
   });
 

@@ -152,7 +152,9 @@ describe('diagnostic code: identity', HEAVY, () => {
 });
 
 describe('diagnostic code: typos', HEAVY, () => {
-  const samples = fc.sample(v1Evidence, { numRuns: 300, seed: 42 }).map((evidence) => codeOf(evidence));
+  const samples = fc
+    .sample(v1Evidence, { numRuns: 300, seed: 42 })
+    .map((evidence) => codeOf(evidence));
 
   it('rejects every single substitution as a typo (exhaustive over 300 codes)', () => {
     let checked = 0;
