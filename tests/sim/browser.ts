@@ -73,8 +73,14 @@ export const BASE_ARGS = [
   '--disable-quic',
 ] as const;
 
+/** WXT's Firefox MV2 build (`npx wxt build -b firefox`). */
+export const FIREFOX_EXTENSION_DIR = path.join(OUTPUT_DIR, 'firefox-mv2');
+
+/** The builds a snapshot holds. */
+const SNAPSHOT_BUILDS = ['chrome-mv3', 'firefox-mv2'] as const;
+
 /**
- * Copies WXT's output (the Chrome build and the standalone decoder) to a fresh directory, for
+ * Copies WXT's output (the Chrome and Firefox builds and the standalone decoder) to a fresh directory, for
  * E2E_OUTPUT_DIR. A build running meanwhile would show as a changed listing: then it copies
  * again, a moment later.
  */
@@ -88,16 +94,21 @@ export async function snapshotBuild(): Promise<{ dir: string; remove(): void }> 
         const stat = fs.statSync(file);
         return `${file} ${stat.size} ${stat.mtimeMs}`;
       })
-      .filter((line) => line.includes('/chrome-mv3/') || line.includes('/raftr-decoder.html '))
+      .filter(
+        (line) =>
+          SNAPSHOT_BUILDS.some((build) => line.includes(`/${build}/`)) ||
+          line.includes('/raftr-decoder.html '),
+      )
       .sort()
       .join('\n');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'raftr-e2e-build-'));
   const remove = () => fs.rmSync(dir, { recursive: true, force: true });
   const copy = () => {
-    fs.rmSync(path.join(dir, 'chrome-mv3'), { recursive: true, force: true });
-    fs.cpSync(path.join(BUILD_OUTPUT_DIR, 'chrome-mv3'), path.join(dir, 'chrome-mv3'), {
-      recursive: true,
-    });
+    for (const build of SNAPSHOT_BUILDS) {
+      fs.rmSync(path.join(dir, build), { recursive: true, force: true });
+      if (!fs.existsSync(path.join(BUILD_OUTPUT_DIR, build))) continue;
+      fs.cpSync(path.join(BUILD_OUTPUT_DIR, build), path.join(dir, build), { recursive: true });
+    }
     fs.copyFileSync(
       path.join(BUILD_OUTPUT_DIR, 'raftr-decoder.html'),
       path.join(dir, 'raftr-decoder.html'),

@@ -107,6 +107,8 @@ export interface Scenario {
   offline?: boolean;
   /** Chromium managed policy in force while this scenario runs. */
   policy?: ChromiumPolicy;
+  /** The same block as a Firefox enterprise policy (policies.json `policies`). */
+  firefoxPolicy?: Record<string, unknown>;
   /** Load tests/sim/blocker-extension beside ours (a DNR rule blocking ||raftr.com). */
   blockerExtension?: boolean;
   expected: Expectation;
@@ -271,9 +273,11 @@ export const SCENARIOS: Readonly<Record<ScenarioName, Scenario>> = {
   },
   'browser-policy': {
     name: 'browser-policy',
-    title: 'a Chromium enterprise policy blocks raftr.com (URLBlocklist)',
+    title: 'an enterprise browser policy blocks raftr.com (URLBlocklist; WebsiteFilter in Firefox)',
     // https://chromeenterprise.google/policies/#URLBlocklist — "raftr.com" covers its subdomains.
     policy: { URLBlocklist: ['raftr.com'] },
+    // https://mozilla.github.io/policy-templates/#websitefilter (match patterns).
+    firefoxPolicy: { WebsiteFilter: { Block: ['*://raftr.com/*', '*://*.raftr.com/*'] } },
     expected: {
       // Only the app is opened in a tab (utils/profile.ts openedInTab): the worker's own fetch
       // to www is not subject to the policy, and it says so.

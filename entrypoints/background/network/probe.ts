@@ -201,7 +201,17 @@ export async function observeInTab(
       if (tabId !== undefined) loaded = (await browser.tabs.get(tabId)).status === 'complete';
       if (loaded) break;
     }
-    const seen = recordOf(key);
+    // A request that started but neither left the browser nor failed yet: its verdict is in
+    // its next event (Firefox may report the tab complete before the blocked request's error).
+    const pending = recordOf(key);
+    const seen =
+      pending.started && !firstEvidence(pending)
+        ? await recordWhen(
+            key,
+            (r) => firstEvidence(r) || r.settled,
+            Math.min(deadline, performance.now() + 1_000),
+          )
+        : pending;
     if (seen.error) {
       const outcome = classifyError(seen.error);
       if (outcome === 'blocked-by-extension' || outcome === 'blocked-by-policy') return outcome;

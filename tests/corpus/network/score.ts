@@ -149,7 +149,9 @@ export function scoreNetworkCorpus(samples = loadNetworkCorpus()): CorpusScore {
     ].every((o) => o !== 'ok' && o !== 'server-error'),
   ).length;
   const falseAlarms = genuine
-    .filter((sample) => outcomesWith(sample, 'own')[NAME_PROBE[sample.servedFor]] !== raftrsOwn(sample))
+    .filter(
+      (sample) => outcomesWith(sample, 'own')[NAME_PROBE[sample.servedFor]] !== raftrsOwn(sample),
+    )
     .map((sample) => sample.id);
   return {
     filters: filters.length,
