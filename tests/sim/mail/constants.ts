@@ -12,6 +12,16 @@ export const EXTENSION_ID = 'pmjpmiefbohcdlahgchelppbpceahbjo';
 /** Where launchWebAuthFlow expects the authorization server to send the browser back. */
 export const EXTENSION_REDIRECT_ORIGIN = `https://${EXTENSION_ID}.chromiumapp.org`;
 
+/** The Firefox build's add-on id (wxt.config.ts browser_specific_settings.gecko.id). */
+export const FIREFOX_ADDON_ID = 'access-check@raftr.com';
+/**
+ * Firefox's `identity.getRedirectURL()`: https://<SHA-1 of the add-on id, hex>.extensions.allizom.org/
+ * (toolkit/components/extensions/parent/ext-identity.js; the host never resolves: Firefox
+ * catches the redirect before loading it). For access-check@raftr.com:
+ */
+export const FIREFOX_REDIRECT_ORIGIN =
+  'https://00dcf998049471240bb6e521f315614e084588c2.extensions.allizom.org';
+
 /** Test OAuth clients: shaped like real ones (Google: "<number>-<32 chars>.apps.googleusercontent.com"). */
 export const GMAIL_CLIENT_ID =
   '284716902241-r4ftrcheck0e2e0sim0gmail0client0.apps.googleusercontent.com';

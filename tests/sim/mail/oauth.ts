@@ -24,7 +24,7 @@ import {
   sign,
 } from 'node:crypto';
 import type http from 'node:http';
-import { GMAIL_READONLY_SCOPE } from './constants';
+import { FIREFOX_REDIRECT_ORIGIN, GMAIL_READONLY_SCOPE } from './constants';
 import {
   escapeHtml,
   handleCors,
@@ -149,13 +149,18 @@ export class OAuthAuthority {
     return provider === 'google' ? this.options.googleClientId : this.options.microsoftClientId;
   }
 
-  /** The redirect URIs launchWebAuthFlow can capture: https://<extension-id>.chromiumapp.org/… */
+  /**
+   * The redirect URIs launchWebAuthFlow can capture, as both are registered with the client:
+   * Chromium's https://<extension-id>.chromiumapp.org/… and Firefox's
+   * https://<sha1(add-on id)>.extensions.allizom.org/….
+   */
   private redirectAllowed(uri: string): boolean {
     try {
       const url = new URL(uri);
       return (
         url.protocol === 'https:' &&
-        url.host === `${this.options.extensionId}.chromiumapp.org` &&
+        (url.host === `${this.options.extensionId}.chromiumapp.org` ||
+          url.origin === FIREFOX_REDIRECT_ORIGIN) &&
         !url.hash
       );
     } catch {
