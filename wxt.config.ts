@@ -19,6 +19,12 @@ const DEVELOPMENT_KEY =
 // https://wxt.dev/guide/essentials/config/manifest.html
 export default defineConfig({
   modules: ['@wxt-dev/webextension-polyfill'],
+  // The sources zip AMO reviewers rebuild the Firefox package from (`npm run zip`): the
+  // project without its tests and their corpora, which the build does not need.
+  // https://wxt.dev/guide/essentials/publishing.html#firefox-addon-store
+  zip: {
+    excludeSources: ['tests/**', 'test-results/**', '.ci/**', '.github/**'],
+  },
   vite: () => ({ plugins: [preact()] }),
   // Every build also writes the standalone helpdesk decoder, .output/raftr-decoder.html.
   hooks: {
@@ -28,7 +34,9 @@ export default defineConfig({
       }
     },
   },
-  manifest: ({ manifestVersion }) => {
+  // `--mode store` (npm run zip) makes the store packages: the store assigns the id, so they
+  // carry no development `key`.
+  manifest: ({ manifestVersion, mode }) => {
     // The control URL may be configured at build time (WXT_CONTROL_URL); its origin is a probe's.
     const probeHosts = hostPermissionsFor(controlUrlFrom(process.env.WXT_CONTROL_URL));
     // The email check's origins, requested at its click: mailbox APIs, DNS over HTTPS, and the
@@ -42,7 +50,7 @@ export default defineConfig({
       name: '__MSG_extensionName__',
       description: '__MSG_extensionDescription__',
       default_locale: 'en',
-      ...(manifestVersion === 3 ? { key: DEVELOPMENT_KEY } : {}),
+      ...(manifestVersion === 3 && mode !== 'store' ? { key: DEVELOPMENT_KEY } : {}),
       permissions: [
         // webRequest: read the browser's own error for a failed probe (fetch() hides it).
         'webRequest',
@@ -64,7 +72,21 @@ export default defineConfig({
         : { optional_permissions: optionalHosts }),
       storage: { managed_schema: 'managed_schema.json' },
       browser_specific_settings: {
-        gecko: { id: 'access-check@raftr.com', strict_min_version: '115.0' },
+        gecko: {
+          id: 'access-check@raftr.com',
+          // 140: the ESR line that reads data_collection_permissions (ESR 115 reached its end).
+          strict_min_version: '140.0',
+          // Firefox's built-in data consent: nothing is collected, except the mailbox address
+          // the email check sends to Raftr's test-message endpoint, which the user grants at
+          // the click or not (then no address is sent: the password-reset guide is used).
+          // https://extensionworkshop.com/documentation/develop/firefox-builtin-data-consent/
+          data_collection_permissions: {
+            required: ['none'],
+            optional: ['personallyIdentifyingInfo'],
+          },
+        },
+        // Firefox for Android reads data_collection_permissions from 142.
+        gecko_android: { strict_min_version: '142.0' },
       },
     };
   },

@@ -18,6 +18,7 @@ import { emailFindings } from '@/utils/email-findings';
 import { messageName } from '@/utils/i18n';
 import { sendMessage } from '@/utils/messaging';
 import {
+  ADDRESS_DATA_COLLECTION,
   type EmailConfigSummary,
   MAIL_PROVIDERS,
   type MailProvider,
@@ -218,9 +219,17 @@ export function EmailCheck() {
     }
     sendMessage('intendEmailCheck', { provider }).catch(() => {});
     const origins = permissionOriginsFor(provider, PROFILE.dnsHostPermissions);
+    // Firefox asks the user, in the same prompt, whether the address may go to Raftr for the
+    // test message (background email-check.ts mayShareAddress); Chromium has no such category.
+    const dataCollection =
+      import.meta.env.FIREFOX && config?.testMessage
+        ? { data_collection: [ADDRESS_DATA_COLLECTION] }
+        : {};
     report(
       browser.permissions
-        .request({ origins })
+        .request({ origins, ...dataCollection } as Parameters<
+          typeof browser.permissions.request
+        >[0])
         .then((granted) =>
           sendMessage(granted ? 'startEmailCheck' : 'declineEmailCheck', { provider }),
         ),

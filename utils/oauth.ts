@@ -46,6 +46,13 @@ export const MAILBOX_API_HOST_PERMISSIONS: Readonly<Record<MailProvider, string>
 };
 
 /**
+ * Firefox's data-collection category for the one thing the extension sends anywhere of the
+ * user's: the mailbox address, to Raftr's test-message endpoint (manifest
+ * `data_collection_permissions.optional`).
+ */
+export const ADDRESS_DATA_COLLECTION = 'personallyIdentifyingInfo';
+
+/**
  * Everything the email check may fetch for one provider: the mailbox API, its token endpoint
  * and DNS over HTTPS (for the MX lookup). One `permissions.request` at the click asks for all.
  */

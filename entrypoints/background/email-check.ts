@@ -53,6 +53,7 @@ import { createGraphMailbox } from '@/utils/mailbox-graph';
 import { EMAIL_PORT_NAME, onMessage } from '@/utils/messaging';
 import {
   type AccessToken,
+  ADDRESS_DATA_COLLECTION,
   authFlowErrorReason,
   buildAuthorizeUrl,
   codeChallengeS256,
@@ -346,8 +347,26 @@ async function lookUpMxSystem(domain: string): Promise<MailSystemId> {
 /** The preparation under way in this worker, if any (one per check). */
 let preparing: string | null = null;
 
-function preparationIo(config: EmailCheckConfig): PreparationIo {
-  const endpoint = config.testMessageEndpoint;
+/**
+ * Whether the user's address may go to Raftr's test-message endpoint. In Firefox it is data
+ * collection the user grants (manifest `data_collection_permissions`, optional
+ * `personallyIdentifyingInfo`, asked at the click: components/EmailCheck.tsx); without it the
+ * check guides the user to a password reset instead and sends the address nowhere.
+ * https://extensionworkshop.com/documentation/develop/firefox-builtin-data-consent/
+ */
+async function mayShareAddress(): Promise<boolean> {
+  if (!import.meta.env.FIREFOX) return true;
+  try {
+    return await browser.permissions.contains({
+      data_collection: [ADDRESS_DATA_COLLECTION],
+    } as Parameters<typeof browser.permissions.contains>[0]);
+  } catch {
+    return false;
+  }
+}
+
+async function preparationIo(config: EmailCheckConfig): Promise<PreparationIo> {
+  const endpoint = (await mayShareAddress()) ? config.testMessageEndpoint : null;
   return {
     lookUpMxSystem,
     requestTestMessage: endpoint
@@ -379,7 +398,7 @@ async function runPreparation(state: EmailCheckState, config: EmailCheckConfig):
   const keepalive = setInterval(() => void browser.runtime.getPlatformInfo(), KEEPALIVE_MS);
   try {
     const client = mailboxClient(state, accessToken, apiGate(state.id, true));
-    const prep = await prepareEmailWait(client, state, preparationIo(config));
+    const prep = await prepareEmailWait(client, state, await preparationIo(config));
     if ('failure' in prep) {
       const failure = prep.failure;
       const next = await updateCheck(state.id, (c) =>
