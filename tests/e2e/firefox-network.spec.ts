@@ -146,6 +146,7 @@ test.describe('network check in Firefox', () => {
             body: JSON.stringify(run, null, 2),
             contentType: 'application/json',
           });
+          if (process.env.E2E_DEBUG) console.log(JSON.stringify(run, null, 1));
         }
         await firefox?.close();
         await net?.close();

@@ -164,18 +164,22 @@ export async function addressOf(
   return seen.ip;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
  * The browser-level probe. A URLBlocklist policy and other extensions' blocking rules apply to
  * navigations in tabs, not to this worker's fetch() (measured in Chromium 156: see
  * tests/e2e/network-check.spec.ts), so the app is also opened in a background tab, closed at
  * its first evidence. It is an ordinary page load of https://app.raftr.com/favicon.ico: like
  * any visit it carries the user's Raftr cookies (README, "Privacy").
- * Another extension's block is reported by webRequest (`net::ERR_BLOCKED_BY_CLIENT`); a policy
- * block happens before any request exists, so it is recognised as a tab whose navigation never
- * became a request and in which scripts cannot run (an error page), whatever the language of
- * the browser's message. Only https URLs of our own host permissions are opened.
+ *
+ * The evidence, in order of weight:
+ * - the request left the browser (onSendHeaders) or got an answer: nothing blocked the tab;
+ * - it failed before that: another extension (`net::ERR_BLOCKED_BY_CLIENT`, Firefox's
+ *   `NS_ERROR_ABORT` before sending) or a policy (`net::ERR_BLOCKED_BY_ADMINISTRATOR`);
+ * - it never became a request at all within the probe's bound, and scripts cannot run in the
+ *   tab: the browser itself refused the navigation (a policy block shows its own page). A tab
+ *   reported complete is not enough on its own: Firefox reports its first about:blank complete
+ *   before the navigation's request even starts (seen: 300 ms later).
+ * Only https URLs of our own host permissions are opened.
  */
 export async function observeInTab(
   target: ProbeTarget,
@@ -191,27 +195,22 @@ export async function observeInTab(
     const tab = await browser.tabs.create({ url: key, active: false });
     tabId = tab.id;
     const deadline = performance.now() + timeoutMs;
-    // The first evidence ends the wait: the request left the browser (no block), or failed.
-    // A tab whose navigation never becomes a request (a policy block) shows as loaded instead.
-    const firstEvidence = (r: WebRequestRecord) => !!(r.error || r.status || r.sent);
-    let loaded = false;
-    while (performance.now() < deadline) {
-      const seen = await recordWhen(key, firstEvidence, Math.min(deadline, performance.now() + 50));
-      if (firstEvidence(seen)) break;
-      if (tabId !== undefined) loaded = (await browser.tabs.get(tabId)).status === 'complete';
-      if (loaded) break;
+    const decided = (r: WebRequestRecord) => !!(r.error || r.status || r.sent || r.settled);
+    // Chromium shows a policy block at once, as an error page it names: the fast path. Any
+    // other browser, or wording, waits for the bound: a navigation that never starts.
+    let seen = recordOf(key);
+    while (!seen.started && !decided(seen) && performance.now() < deadline) {
+      seen = await recordWhen(
+        key,
+        (r) => decided(r) || !!r.started,
+        Math.min(deadline, performance.now() + 100),
+      );
+      if (seen.started || decided(seen) || tabId === undefined) break;
+      if ((await browser.tabs.get(tabId)).status === 'complete' && (await namesErrorPage(tabId))) {
+        return 'blocked-by-policy';
+      }
     }
-    // A request that started but neither left the browser nor failed yet: its verdict is in
-    // its next event (Firefox may report the tab complete before the blocked request's error).
-    const pending = recordOf(key);
-    const seen =
-      pending.started && !firstEvidence(pending)
-        ? await recordWhen(
-            key,
-            (r) => firstEvidence(r) || r.settled,
-            Math.min(deadline, performance.now() + 1_000),
-          )
-        : pending;
+    if (!decided(seen)) seen = await recordWhen(key, decided, deadline);
     if (seen.error) {
       const outcome = classifyError(seen.error);
       if (outcome === 'blocked-by-extension' || outcome === 'blocked-by-policy') return outcome;
@@ -220,14 +219,10 @@ export async function observeInTab(
       if (/NS_ERROR_ABORT\b/.test(seen.error) && !seen.sent) return 'blocked-by-extension';
       return null;
     }
-    if (seen.sent || seen.started || seen.status !== undefined || !loaded || tabId === undefined) {
-      return null;
-    }
-    // A tab whose navigation never became a request: give late webRequest events a moment
-    // before concluding.
-    await sleep(100);
-    if (recordOf(key).started) return null;
-    return (await showsErrorPage(tabId)) ? 'blocked-by-policy' : null;
+    if (seen.started || decided(seen) || tabId === undefined) return null;
+    // The bound passed and the navigation never became a request: a browser refusal, if
+    // scripts cannot run in the tab either (an unloaded tab proves nothing).
+    return (await scriptsRefused(tabId)) ? 'blocked-by-policy' : null;
   } catch {
     return null;
   } finally {
@@ -236,22 +231,23 @@ export async function observeInTab(
   }
 }
 
-/**
- * Whether a tab shows the browser's error page: scripts cannot run there. Chromium refuses
- * `scripting.executeScript` in an error page ("Frame with ID 0 is showing error page"); the
- * refusal itself is the evidence, not its wording, which is the browser's and may change or be
- * translated. A tab that runs the script (a page, even a blank one) is not an error page.
- */
-async function showsErrorPage(tabId: number): Promise<boolean> {
+/** Chromium refuses scripting in its error page, and says so: "…is showing error page". */
+async function namesErrorPage(tabId: number): Promise<boolean> {
   try {
     await browser.scripting.executeScript({ target: { tabId }, func: () => true });
     return false;
+  } catch (error) {
+    return /showing error page/i.test(String(error));
+  }
+}
+
+/** Scripts cannot run in a tab that finished loading (whatever the browser says why). */
+async function scriptsRefused(tabId: number): Promise<boolean> {
+  try {
+    if ((await browser.tabs.get(tabId)).status !== 'complete') return false;
+    await browser.scripting.executeScript({ target: { tabId }, func: () => true });
+    return false;
   } catch {
-    try {
-      const tab = await browser.tabs.get(tabId);
-      return tab.status === 'complete';
-    } catch {
-      return false;
-    }
+    return true;
   }
 }
