@@ -23,6 +23,7 @@ import type { MailProvider } from '@/utils/oauth';
 import { ENTRIES } from '@/utils/profile';
 import { stopServiceWorker } from '../sim/browser';
 import { createPki, type TestPki } from '../sim/ca';
+import { MICROSOFT_CLIENT_ID, MICROSOFT_TENANT } from '../sim/mail';
 import { launchWithMailWorld, type MailLaunch, type MailLaunchOptions } from '../sim/mail/launch';
 
 const SCREENSHOT_DIR = path.join('test-results', 'screenshots');
@@ -352,4 +353,33 @@ test('the service worker stopped while waiting: the wait resumes and still ends 
   } finally {
     await stop.detach();
   }
+});
+
+test('no test-message endpoint: the user is guided to a password reset, and the reset email gives the verdict', async () => {
+  const { launch, page, emailCheck } = await start('reset-mode', {
+    world: { mailbox: 'microsoft' },
+    // The policy sets client ids only: no endpoint, so no address goes anywhere.
+    extensionPolicy: {
+      microsoftClientId: MICROSOFT_CLIENT_ID,
+      microsoftTenant: MICROSOFT_TENANT,
+    },
+  });
+  await chooseProvider(emailCheck, 'microsoft');
+  const resetLink = emailCheck.getByTestId('email-reset-link');
+  await expect(resetLink).toBeVisible({ timeout: 20_000 });
+  await expect(resetLink).toHaveAttribute('href', 'https://app.raftr.com/reset');
+  // The user follows the link and asks Raftr for a reset, as on the real site.
+  const reset = await page.context().newPage();
+  await reset.goto('https://app.raftr.com/reset');
+  await reset.getByLabel('Email').fill(launch.world.user);
+  await reset.getByRole('button', { name: 'Send reset link' }).click();
+  await expect(reset.getByRole('heading', { name: 'Check your email' })).toBeVisible();
+  await reset.close();
+  await expectPlacement(emailCheck, 'inbox');
+  await expectFindings(emailCheck, { includes: ['email-delivered'] });
+  // No test message was asked for: the address went nowhere but to Raftr's own reset form.
+  expect(launch.world.testMessages).toHaveLength(0);
+  expect(
+    launch.world.messages().some((m) => m.kind === 'reset' && m.storedAt > Date.now() - 60_000),
+  ).toBe(true);
 });
