@@ -14,7 +14,7 @@ import {
   emailUiStateOf,
   isEmailWaitStoppable,
 } from '@/utils/email-check-state';
-import { emailFindings } from '@/utils/email-findings';
+import { emailFindings, mailboxAccessFinding } from '@/utils/email-findings';
 import { messageName } from '@/utils/i18n';
 import { sendMessage } from '@/utils/messaging';
 import {
@@ -238,8 +238,16 @@ export function EmailCheck() {
 
   const stop = () => report(sendMessage('stopEmailWait'));
 
+  const accessBlocked =
+    (error?.reason === 'blocked-by-admin' ||
+      error?.reason === 'window-closed' ||
+      error?.reason === 'sign-in-page-error') &&
+    state?.provider
+      ? mailboxAccessFinding(state.provider, config?.clientIds[state.provider] ?? '')
+      : null;
   const showManual =
     manual ||
+    accessBlocked !== null ||
     error?.reason === 'declined' ||
     error?.reason === 'no-client-id' ||
     error?.reason === 'api-error';
@@ -262,6 +270,11 @@ export function EmailCheck() {
         </p>
       )}
       {problem && <p class="email-error">{t('run_failed', [problem])}</p>}
+      {accessBlocked && (
+        <ul class="findings">
+          <FindingCard finding={accessBlocked} t={t} />
+        </ul>
+      )}
 
       {ui === 'idle' && (
         <>

@@ -78,7 +78,19 @@ export const EMAIL_PREPARE_ATTEMPTS = 3;
 const SEEN_IDS_MAX = 200;
 
 export type EmailPhase = 'idle' | 'authorizing' | 'preparing' | 'waiting' | 'done' | 'error';
-export type EmailErrorReason = 'declined' | 'sign-in-again' | 'no-client-id' | 'api-error';
+/**
+ * 'blocked-by-admin': the organisation does not let users approve the app (detail: the
+ * provider's code); 'window-closed': the sign-in window was closed without an answer (the
+ * user's choice, or a block the provider only showed in the window).
+ */
+export type EmailErrorReason =
+  | 'declined'
+  | 'blocked-by-admin'
+  | 'window-closed'
+  | 'sign-in-page-error'
+  | 'sign-in-again'
+  | 'no-client-id'
+  | 'api-error';
 /** The test-contract state of `[data-testid="email-check"]`. */
 export type EmailUiState = 'idle' | 'waiting' | 'done';
 

@@ -8,10 +8,10 @@
  * Messages. A finding's words are `finding_<id>_title|body|steps`, with these substitutions
  * (`emailFindingParams`): $1 the sender domains, $2 the sending IPs, $3 the sender address
  * (all from the profile), $4 the system the finding is about, $5 every system to change
- * (" / " between them), $6 the checks that failed (auth findings). A remedy's words are
- * `remedy_<system>_<action>`, with `remedyParams()`: $1-$3 as above, $4 the sending IPs
- * quoted for PowerShell, $5 the sender domains quoted, $6 the sender address and domains
- * quoted, $7 the sending IPs in CIDR notation.
+ * (" / " between them), $6 a finding's own detail (the checks that failed; the app's client
+ * id). A remedy's words are `remedy_<system>_<action>`, with `remedyParams()`: $1-$3 as above,
+ * $4 the sending IPs quoted for PowerShell, $5 the sender domains quoted, $6 the sender
+ * address and domains quoted, $7 the sending IPs in CIDR notation, $8 the finding's own detail.
  */
 import type { EmailEvidence, MailSystemId } from './email-evidence';
 import { entryRef, type Finding, type Severity, type SystemId } from './finding';
@@ -30,6 +30,7 @@ export const EMAIL_FINDING_IDS = [
   'email-blocked-by-policy',
   'email-archived',
   'email-in-trash',
+  'mailbox-access-blocked',
 ] as const;
 export type EmailFindingId = (typeof EMAIL_FINDING_IDS)[number];
 
@@ -41,7 +42,8 @@ export type RemedyAction =
   | 'trust-gateway'
   | 'greylisting'
   | 'remove-blocked-sender'
-  | 'review-policy';
+  | 'review-policy'
+  | 'approve-app';
 
 export interface Remedy {
   system: MailSystemId;
@@ -270,6 +272,27 @@ export function emailFindings(evidence: EmailEvidence): EmailFinding[] {
   return found;
 }
 
+/**
+ * The organisation does not let its users approve the app that reads the mailbox (or the
+ * sign-in window closed before the provider answered, which is how Google shows it): IT
+ * approves the app by its client id, in its own console. Not derived from evidence: the check
+ * never got to the mailbox.
+ */
+export function mailboxAccessFinding(
+  provider: 'gmail' | 'microsoft',
+  clientId: string,
+): EmailFinding {
+  const system: MailSystemId = provider === 'gmail' ? 'google-workspace' : 'microsoft-365';
+  return {
+    id: 'mailbox-access-blocked',
+    severity: 'blocking',
+    system: 'mailbox',
+    entries: [],
+    params: emailFindingParams(system, [system], clientId),
+    remedies: [{ system, action: 'approve-app' }],
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Remedy words.
 
@@ -305,7 +328,7 @@ export interface RemedyText {
 
 /** A finding's remedies in words, in order: what to do in which system. */
 export function describeRemedies(finding: EmailFinding, t: Translate): RemedyText[] {
-  const params = remedyParams();
+  const params = [...remedyParams(), finding.params[5] ?? ''];
   return finding.remedies.map((remedy) => ({
     system: remedy.system,
     systemName: t(messageName('mail_system', remedy.system)),

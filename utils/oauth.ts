@@ -89,6 +89,8 @@ export interface EmailConfigSummary {
   gmail: boolean;
   microsoft: boolean;
   testMessage: boolean;
+  /** The OAuth client ids (public values): IT approves the app by them. */
+  clientIds: Partial<Record<MailProvider, string>>;
 }
 
 const present = (value: string | undefined): string | undefined => {
@@ -127,6 +129,10 @@ export function summarizeEmailConfig(config: EmailCheckConfig): EmailConfigSumma
     gmail: config.gmail !== null,
     microsoft: config.microsoft !== null,
     testMessage: config.testMessageEndpoint !== null,
+    clientIds: {
+      ...(config.gmail ? { gmail: config.gmail.clientId } : {}),
+      ...(config.microsoft ? { microsoft: config.microsoft.clientId } : {}),
+    },
   };
 }
 
@@ -232,11 +238,48 @@ export function buildAuthorizeUrl(client: OAuthClient, request: AuthorizeRequest
 }
 
 /**
- * Why a sign-in ended without a code. 'declined': the user said no or closed the window;
- * 'state-mismatch': the redirect does not answer our request (RFC 6749 §10.12);
- * 'auth-error': the provider refused (unknown client, bad redirect URI…).
+ * Why a sign-in ended without a code. 'declined': the user said no on the consent screen;
+ * 'blocked-by-admin': the organisation does not let its users approve this app (`error` is
+ * the provider's code: AADSTS90094, admin_policy_enforced…); 'window-closed': the sign-in
+ * window was closed before the provider answered (Google shows its "Access blocked" errors in
+ * the window and never answers); 'state-mismatch': the redirect does not answer our request
+ * (RFC 6749 §10.12); 'auth-error': the provider refused (unknown client, bad redirect URI…).
  */
-export type AuthFailureReason = 'declined' | 'state-mismatch' | 'auth-error';
+export type AuthFailureReason =
+  | 'declined'
+  | 'blocked-by-admin'
+  | 'window-closed'
+  | 'page-error'
+  | 'state-mismatch'
+  | 'auth-error';
+
+/**
+ * Microsoft Entra codes that mean "only an administrator can approve this app here":
+ * AADSTS65001 (no consent, and the user may not give it), AADSTS90094 (the grant requires
+ * admin permission: "Need admin approval"), AADSTS90093 (this app is not allowed to ask the
+ * user), AADSTS900941 (administrator consent is required).
+ * https://learn.microsoft.com/entra/identity-platform/reference-error-codes
+ */
+const ENTRA_ADMIN_CODES = new Set(['65001', '90094', '90093', '900941']);
+
+/**
+ * Google's: admin_policy_enforced (the administrator does not let users grant this app
+ * access), access_not_configured (Workspace for Education: an app not configured by the
+ * administrator, e.g. for users under 18), org_internal (the client is limited to another
+ * organisation). https://support.google.com/accounts/answer/16668185
+ */
+const GOOGLE_ADMIN_ERRORS = new Set([
+  'admin_policy_enforced',
+  'access_not_configured',
+  'org_internal',
+]);
+
+/** The provider's code when an answer says the organisation blocks the app; else null. */
+export function adminBlockOf(error: string, description?: string): string | null {
+  if (GOOGLE_ADMIN_ERRORS.has(error)) return error;
+  const code = /\bAADSTS(\d{5,6})\b/.exec(description ?? '')?.[1];
+  return code && ENTRA_ADMIN_CODES.has(code) ? `AADSTS${code}` : null;
+}
 
 export interface AuthFailure {
   ok: false;
@@ -281,6 +324,8 @@ export function parseRedirect(
         ...(description ? { description } : {}),
       };
     }
+    const blocked = adminBlockOf(error, description);
+    if (blocked) return { ok: false, reason: 'blocked-by-admin', error: blocked };
     return {
       ok: false,
       reason: DECLINED_ERRORS.has(error) ? 'declined' : 'auth-error',
@@ -296,14 +341,21 @@ export function parseRedirect(
 }
 
 /**
- * `launchWebAuthFlow` rejects when the user closes the window ("The user did not approve
- * access.") or when the page cannot be shown; only the first is the user's choice.
+ * `launchWebAuthFlow` rejects when the window is closed before the provider answered
+ * (Chromium: "The user did not approve access."; Firefox: "User cancelled or denied access.")
+ * or when the page cannot be shown ("Authorization page could not be loaded.": Chromium also
+ * says so when the sign-in page answers with an HTTP error, which is how Google serves its
+ * "Access blocked" pages). Neither is necessarily a "no": a school's block may be behind both.
  * https://developer.chrome.com/docs/extensions/reference/api/identity#method-launchWebAuthFlow
  */
 export function authFlowErrorReason(message: string): AuthFailureReason {
-  return /did not approve|cancel|closed by the user|user.*(denied|declined)/i.test(message)
-    ? 'declined'
-    : 'auth-error';
+  if (/did not approve|cancel|closed by the user|user.*(denied|declined)/i.test(message)) {
+    return 'window-closed';
+  }
+  // Chromium gives up on a sign-in page answered with an HTTP error, as Google answers its
+  // "Access blocked" pages (Error 400: admin_policy_enforced…), or one that cannot be reached.
+  if (/could not be loaded/i.test(message)) return 'page-error';
+  return 'auth-error';
 }
 
 // ---------------------------------------------------------------------------------------------

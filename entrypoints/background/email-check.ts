@@ -270,13 +270,19 @@ async function signIn(
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const reason = authFlowErrorReason(message);
-    return {
-      ok: false,
-      error: { reason: reason === 'declined' ? 'declined' : 'api-error', detail: message },
-    };
+    const mapped =
+      reason === 'window-closed'
+        ? 'window-closed'
+        : reason === 'page-error'
+          ? 'sign-in-page-error'
+          : 'api-error';
+    return { ok: false, error: { reason: mapped, detail: message } };
   }
   const answer = parseRedirect(redirect, expectedState);
   if (!answer.ok) {
+    if (answer.reason === 'blocked-by-admin') {
+      return { ok: false, error: { reason: 'blocked-by-admin', detail: answer.error } };
+    }
     const reason = answer.reason === 'declined' ? 'declined' : 'api-error';
     return { ok: false, error: { reason, detail: `${answer.reason}: ${answer.error}` } };
   }

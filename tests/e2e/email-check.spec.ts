@@ -383,3 +383,89 @@ test('no test-message endpoint: the user is guided to a password reset, and the 
     launch.world.messages().some((m) => m.kind === 'reset' && m.storedAt > Date.now() - 60_000),
   ).toBe(true);
 });
+
+/** The sign-in window launchWebAuthFlow opened (a page of the browser context), once it shows `text`. */
+async function authWindow(launch: MailLaunch, text: string): Promise<Page> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    for (const candidate of launch.browser.context.pages()) {
+      const body = await candidate.textContent('body').catch(() => null);
+      if (body?.includes(text)) return candidate;
+    }
+    if (Date.now() > deadline) throw new Error(`no sign-in window showing "${text}"`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+async function expectAccessBlockedFinding(emailCheck: Locator, clientId: string, where: string) {
+  const card = finding(emailCheck, 'mailbox-access-blocked');
+  await expect(card).toBeVisible();
+  await expect(card).toContainText(clientId);
+  await expect(card).toContainText(where);
+}
+
+test('the school blocks mailbox access (Microsoft: Need admin approval, AADSTS90094)', async () => {
+  const { launch, emailCheck } = await start('admin-approval-microsoft', {
+    world: { mailbox: 'microsoft' },
+  });
+  launch.world.setConsent('admin-approval');
+  await chooseProvider(emailCheck, 'microsoft');
+  // The user reads Microsoft's page and goes back without consent, as it offers.
+  const window = await authWindow(launch, 'Need admin approval');
+  await window.getByText('Return to the application without granting consent').click();
+  await expectError(emailCheck, 'blocked-by-admin');
+  await expect(emailCheck.getByTestId('email-error')).toContainText('AADSTS90094');
+  await expectAccessBlockedFinding(
+    emailCheck,
+    launch.world.clientIds.microsoft,
+    'Enterprise applications',
+  );
+  // What the user can still do: check by hand.
+  await expect(emailCheck.getByTestId('email-manual')).toBeVisible();
+  expect(launch.world.testMessages).toHaveLength(0);
+});
+
+test('the school blocks mailbox access (Google: Access blocked, admin_policy_enforced, an HTTP 400 page)', async () => {
+  const { launch, emailCheck } = await start('admin-policy-google', {
+    world: { mailbox: 'google' },
+  });
+  launch.world.setConsent('admin-approval');
+  await chooseProvider(emailCheck, 'gmail');
+  // Google serves its "Access blocked" page with HTTP 400, and Chromium gives up on it.
+  await expectError(emailCheck, 'sign-in-page-error');
+  await expectAccessBlockedFinding(emailCheck, launch.world.clientIds.gmail, 'App access control');
+  expect(launch.world.oauth.authorizations.map((a) => a.outcome)).toEqual([
+    'admin_policy_enforced',
+  ]);
+});
+
+test('the sign-in window closed without an answer (Microsoft: Need admin approval, closed)', async () => {
+  const { launch, emailCheck } = await start('window-closed-microsoft', {
+    world: { mailbox: 'microsoft' },
+  });
+  launch.world.setConsent('admin-approval');
+  await chooseProvider(emailCheck, 'microsoft');
+  const window = await authWindow(launch, 'Need admin approval');
+  await window.close();
+  await expectError(emailCheck, 'window-closed');
+  await expectAccessBlockedFinding(
+    emailCheck,
+    launch.world.clientIds.microsoft,
+    'Enterprise applications',
+  );
+});
+
+test('the school blocks mailbox access (Microsoft: AADSTS65001 sent straight back)', async () => {
+  const { launch, emailCheck } = await start('not-configured-microsoft', {
+    world: { mailbox: 'microsoft' },
+  });
+  launch.world.setConsent('not-configured');
+  await chooseProvider(emailCheck, 'microsoft');
+  await expectError(emailCheck, 'blocked-by-admin');
+  await expect(emailCheck.getByTestId('email-error')).toContainText('AADSTS65001');
+  await expectAccessBlockedFinding(
+    emailCheck,
+    launch.world.clientIds.microsoft,
+    'Grant admin consent',
+  );
+});

@@ -18,6 +18,7 @@ import {
   EMAIL_FINDING_IDS,
   type EmailFinding,
   emailFindings,
+  mailboxAccessFinding,
   remedyMessageName,
   remedyParams,
 } from '../../utils/email-findings';
@@ -339,7 +340,9 @@ describe('every evidence the code can carry', () => {
         }
       }
     }
-    expect([...findingIds].sort()).toEqual([...EMAIL_FINDING_IDS].sort());
+    // mailbox-access-blocked comes from a failed sign-in, not from evidence (mailboxAccessFinding).
+    const fromEvidence = EMAIL_FINDING_IDS.filter((id) => id !== 'mailbox-access-blocked');
+    expect([...findingIds].sort()).toEqual([...fromEvidence].sort());
     const missing = [...remedyKeys].filter((key) => !ENGLISH_CATALOG[key]?.message);
     expect(missing).toEqual([]);
   }, 30_000);
@@ -355,6 +358,19 @@ describe('the words', () => {
   const emailMessages = Object.entries(ENGLISH_CATALOG).filter(([key]) =>
     /^(finding_email_|remedy_)/.test(key),
   );
+
+  it('names the app to approve by its client id, in each provider’s console', () => {
+    const google = mailboxAccessFinding('gmail', '284716902241-x.apps.googleusercontent.com');
+    const microsoft = mailboxAccessFinding('microsoft', '7d5c3a51-2b6e-4f0a-9c1d-8e2f4a6b9c01');
+    const text = (f: typeof google) =>
+      describeRemedies(f, t)
+        .map((r) => r.text)
+        .join(' ');
+    expect(text(google)).toContain('App access control');
+    expect(text(google)).toContain('284716902241-x.apps.googleusercontent.com');
+    expect(text(microsoft)).toContain('Enterprise applications');
+    expect(text(microsoft)).toContain('client_id=7d5c3a51-2b6e-4f0a-9c1d-8e2f4a6b9c01');
+  });
 
   it('has a title, body and steps for every email finding', () => {
     for (const id of EMAIL_FINDING_IDS) {
@@ -372,8 +388,8 @@ describe('the words', () => {
       const withoutNetmask = message.replace('255.255.255.255', '');
       expect(withoutNetmask, key).not.toMatch(/\b\d{1,3}(\.\d{1,3}){3}\b/);
       expect(message, key).not.toMatch(/raftr\.com/i);
-      // Findings have six substitutions, remedies seven.
-      expect(message, key).not.toMatch(key.startsWith('finding_') ? /\$[7-9]/ : /\$[89]/);
+      // Findings have six substitutions, remedies eight (the eighth: the finding's own detail).
+      expect(message, key).not.toMatch(key.startsWith('finding_') ? /\$[7-9]/ : /\$9/);
     }
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  adminBlockOf,
   authFlowErrorReason,
   base64UrlEncode,
   buildAuthorizeUrl,
@@ -74,6 +75,7 @@ describe('configuration', () => {
       gmail: true,
       microsoft: true,
       testMessage: true,
+      clientIds: { gmail: config.gmail?.clientId, microsoft: config.microsoft?.clientId },
     });
   });
 
@@ -202,10 +204,6 @@ describe('the redirect', () => {
     });
   });
 
-  it('tells the user closing the window from the page failing to load', () => {
-    expect(authFlowErrorReason('The user did not approve access.')).toBe('declined');
-    expect(authFlowErrorReason('Authorization page could not be loaded.')).toBe('auth-error');
-  });
 });
 
 describe('the token request', () => {
@@ -300,5 +298,46 @@ describe('the token answer', () => {
     expect(isTokenValid(token, 'gmail', NOW + 1)).toBe(false);
     expect(isTokenValid(token, 'microsoft', NOW)).toBe(false);
     expect(isTokenValid(null, 'gmail', NOW)).toBe(false);
+  });
+});
+
+describe('when the school blocks the app', () => {
+  it.each([
+    ['access_denied', 'AADSTS90094: The grant requires admin permission.', 'AADSTS90094'],
+    [
+      'consent_required',
+      'AADSTS65001: The user or administrator has not consented.',
+      'AADSTS65001',
+    ],
+    ['access_denied', 'AADSTS90093: Graph is not allowed to ask the user.', 'AADSTS90093'],
+    ['invalid_request', 'AADSTS900941: Administrator consent is required.', 'AADSTS900941'],
+    ['admin_policy_enforced', undefined, 'admin_policy_enforced'],
+    ['access_not_configured', undefined, 'access_not_configured'],
+    ['org_internal', undefined, 'org_internal'],
+  ])('%s (%s) → %s', (error, description, code) => {
+    expect(adminBlockOf(error, description)).toBe(code);
+    const redirect = `https://x.chromiumapp.org/?error=${error}&state=s${description ? `&error_description=${encodeURIComponent(description)}` : ''}`;
+    expect(parseRedirect(redirect, 's')).toMatchObject({
+      ok: false,
+      reason: 'blocked-by-admin',
+      error: code,
+    });
+  });
+
+  it('keeps a user’s own "no" and other errors apart', () => {
+    expect(adminBlockOf('access_denied', 'AADSTS65004: User declined to consent.')).toBeNull();
+    expect(
+      parseRedirect('https://x.chromiumapp.org/?error=access_denied&state=s', 's'),
+    ).toMatchObject({
+      reason: 'declined',
+    });
+    expect(adminBlockOf('invalid_client', 'AADSTS700016: not found')).toBeNull();
+  });
+
+  it('tells a closed window and a failed sign-in page from other failures', () => {
+    expect(authFlowErrorReason('The user did not approve access.')).toBe('window-closed');
+    expect(authFlowErrorReason('User cancelled or denied access.')).toBe('window-closed');
+    expect(authFlowErrorReason('Authorization page could not be loaded.')).toBe('page-error');
+    expect(authFlowErrorReason('Something else broke')).toBe('auth-error');
   });
 });

@@ -36,7 +36,20 @@ import {
 } from './http';
 
 export type Provider = 'google' | 'microsoft';
-export type ConsentMode = 'auto' | 'decline';
+/**
+ * How the account answers the consent screen:
+ * - 'auto': approves; 'decline': refuses (error=access_denied);
+ * - 'admin-approval': the tenant lets only administrators approve apps. Microsoft shows "Need
+ *   admin approval" (AADSTS90094) with a link "Return to the application without granting
+ *   consent", which goes back with the code; Google shows "Access blocked … Error 400:
+ *   admin_policy_enforced" and never goes back (the user can only close the window).
+ * - 'not-configured': Google Workspace for Education's "Error 400: access_not_configured" (an
+ *   app the administrator has not configured, e.g. for users under 18); Microsoft's
+ *   AADSTS65001 (no consent, and the user may not give it), sent straight back.
+ * Pages and codes as the providers document them: https://support.google.com/accounts/answer/16668185,
+ * https://learn.microsoft.com/entra/identity-platform/reference-error-codes
+ */
+export type ConsentMode = 'auto' | 'decline' | 'admin-approval' | 'not-configured';
 
 export interface OAuthOptions {
   extensionId: string;
@@ -331,6 +344,34 @@ export class OAuthAuthority {
         );
         return;
       }
+    } else if (this.consent === 'admin-approval' || this.consent === 'not-configured') {
+      if (provider === 'google') {
+        const code = this.consent === 'admin-approval' ? 'admin_policy_enforced' : 'access_not_configured';
+        record(code);
+        errorPage(
+          res,
+          400,
+          `Access blocked: ${code === 'admin_policy_enforced' ? 'Raftr Access Check is blocked' : "Raftr Access Check isn't configured"}`,
+          `Error 400: ${code}. ${code === 'admin_policy_enforced' ? "Your administrator doesn't let you use this app with your account." : 'Contact your administrator to configure access to this app.'}`,
+        );
+        return;
+      }
+      if (this.consent === 'not-configured') {
+        fail('consent_required', 'AADSTS65001: The user or administrator has not consented to use the application.');
+        return;
+      }
+      record('AADSTS90094');
+      const back90094 = back({
+        error: 'access_denied',
+        error_subcode: 'cancel',
+        error_description: 'AADSTS90094: The grant requires admin permission.',
+      });
+      sendHtml(
+        res,
+        200,
+        `<!doctype html><html><head><meta charset="utf-8"><title>Need admin approval</title></head><body><h1>Need admin approval</h1><p>Raftr Access Check needs permission to access resources in your organization that only an admin can grant. Please ask an admin to grant permission to this app before you can use it.</p><p><a href="#">Have an admin account? Sign in with that account</a></p><p><a id="return" href="${escapeHtml(back90094)}">Return to the application without granting consent</a></p></body></html>`,
+      );
+      return;
     } else if (this.consent === 'decline') {
       record('access_denied');
       redirect(
