@@ -3,9 +3,14 @@
  * labels and arrival time) in, `EmailEvidence` out; and `explainHeaders` for pasted headers
  * (the CLI's `raftr-diag explain` and the paste-headers page).
  *
- * What each header means: shared/reference/email.md, RFC 8601 (Authentication-Results),
- * RFC 5321 §4.4 (Received),
- * https://learn.microsoft.com/defender-office-365/message-headers-eop-mdo
+ * Reading the headers is utils/email-facts.ts's job (with the trust boundary in
+ * utils/email-trust.ts, the filters' fields in utils/email-spam-headers.ts and forwarding in
+ * utils/email-forwarding.ts); this module folds those facts into the evidence the diagnostic
+ * code carries, and adds what only Raftr's own check needs (whether the sending IP is one of
+ * Raftr's, the delay).
+ *
+ * Sources: shared/reference/email.md, RFC 8601 (Authentication-Results), RFC 5321 §4.4
+ * (Received), https://learn.microsoft.com/defender-office-365/message-headers-eop-mdo
  * (X-Forefront-Antispam-Report, X-Microsoft-Antispam).
  *
  * Pure: no `browser.*`, no Node APIs.
@@ -21,18 +26,17 @@ import {
   type SendingIpMatch,
   UNKNOWN_EMAIL_EVIDENCE,
 } from './email-evidence';
+import { type HeaderFacts, type HeaderFactsReading, readHeaderFacts } from './email-facts';
 import { type EmailFinding, emailFindings } from './email-findings';
 import {
-  type AuthResult,
   type ForefrontReport,
   type HeaderField,
-  ipInSpfComment,
-  isPrivateIp,
   type MessageHeaders,
-  type ReceivedHop,
-  readMessageHeaders,
+  parseForefrontReport,
+  parseMicrosoftAntispam,
 } from './email-headers';
-import { isGatewaySystem, isMailboxPlatform, systemOfRelayHost } from './mail-systems';
+import type { SpamVerdict } from './email-spam-headers';
+import { isMailboxPlatform, type ReceivingSystemId } from './mail-systems';
 import { ENTRIES, isRaftrHost } from './profile';
 
 // ---------------------------------------------------------------------------------------------
@@ -73,10 +77,14 @@ export type PlacementHint = 'inbox' | 'spam' | 'unknown';
 // Verdicts.
 
 /**
- * One Authentication-Results result folded to the evidence's scale. Microsoft's
- * `bestguesspass` (no DMARC record, but it would pass) counts as a pass; permerror and
- * RFC 8601's `policy` as a failure (the sender's record or policy is at fault); `neutral` as
- * none (no assertion, RFC 7208 §2.6.2); temperror as unknown.
+ * One authentication result folded to the evidence's scale (EmailEvidence keeps five values
+ * until the owner widens it; the full RFC 8601 vocabulary is in `HeaderFacts`):
+ * - `bestguesspass` (Microsoft: no DMARC record, but the message is aligned and would pass)
+ *   counts as pass: the message authenticated as its author, which is what the findings ask;
+ * - `permerror` and RFC 8601's `policy` count as fail: the sender's own record or the
+ *   receiver's policy made it fail, and a receiver treats it so (RFC 7489 §6.6.2);
+ * - `neutral` counts as none: RFC 7208 §8.2 says to treat it exactly like none;
+ * - `temperror` stays unknown: a transient DNS error says nothing about the sender.
  */
 export function foldAuthVerdict(result: string | null | undefined): AuthVerdict {
   switch ((result ?? '').toLowerCase()) {
@@ -96,31 +104,6 @@ export function foldAuthVerdict(result: string | null | undefined): AuthVerdict 
     default:
       return 'unknown';
   }
-}
-
-/** Relaxed alignment (RFC 7489 §3.1) approximated without the public-suffix list. */
-function aligned(domain: string, fromDomain: string): boolean {
-  return (
-    domain === fromDomain || fromDomain.endsWith(`.${domain}`) || domain.endsWith(`.${fromDomain}`)
-  );
-}
-
-function dkimDomain(result: AuthResult): string {
-  const d = result.props['header.d'] ?? result.props['header.i']?.replace(/^.*@/, '') ?? '';
-  return d.toLowerCase();
-}
-
-/**
- * DKIM: a message can carry several signatures (RFC 8601 Appendix B.6). The ones for the
- * From domain decide; without any, all of them do. Any pass among them is a pass.
- */
-function dkimVerdict(results: readonly AuthResult[], fromDomain: string | null): AuthVerdict {
-  const all = results.filter((r) => r.method === 'dkim');
-  if (all.length === 0) return 'unknown';
-  const forFrom = fromDomain ? all.filter((r) => aligned(dkimDomain(r), fromDomain)) : [];
-  const pool = forFrom.length > 0 ? forFrom : all;
-  if (pool.some((r) => foldAuthVerdict(r.result) === 'pass')) return 'pass';
-  return foldAuthVerdict((pool[0] as AuthResult).result);
 }
 
 /**
@@ -163,10 +146,26 @@ export function filterVerdictOf(report: ForefrontReport | null, bcl: number | nu
   return 'none';
 }
 
-function placementHintOf(headers: MessageHeaders, verdict: FilterVerdict): PlacementHint {
-  const delivery = headers.mailboxDelivery;
-  if (delivery?.dest === 'J' || /junk/i.test(delivery?.rf ?? '')) return 'spam';
-  if (delivery?.dest === 'I') return 'inbox';
+/**
+ * Any other filter's verdict on the evidence's scale: an allow list that let the message
+ * through is 'allowed' (as SFV:SFE/SKA/SKN are), phishing counts as spam (the evidence has no
+ * phishing value yet).
+ */
+function filterVerdictOfFacts(facts: HeaderFacts['facts']): FilterVerdict {
+  if (facts.allowOverride !== null) return 'allowed';
+  const verdicts: Record<SpamVerdict, FilterVerdict> = {
+    'not-spam': 'not-spam',
+    spam: 'spam',
+    'high-confidence-spam': 'high-confidence-spam',
+    bulk: 'bulk',
+    phish: 'spam',
+  };
+  return facts.spamVerdict === null ? 'none' : verdicts[facts.spamVerdict];
+}
+
+function placementHintOf(facts: HeaderFacts['facts'], verdict: FilterVerdict): PlacementHint {
+  if (facts.placementHint === 'inbox') return 'inbox';
+  if (facts.placementHint === 'junk' || facts.placementHint === 'quarantine') return 'spam';
   switch (verdict) {
     case 'blocked-sender':
     case 'blocked-by-policy':
@@ -201,69 +200,47 @@ export function delayBandOf(delayMs: number | null): DelayBand {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The path: which system received the message, which gateway sat in front, and the sending IP.
-
-/** The system that holds the mailbox, as the headers show it. */
-function receivingSystemOf(headers: MessageHeaders): MailSystemId {
-  const auth = headers.trustedAuth;
-  if (headers.forefront || (auth && auth.dialect === 'microsoft' && auth.authservId === null)) {
-    return 'microsoft-365';
-  }
-  if (auth?.authservId === 'mx.google.com') return 'google-workspace';
-  for (const hop of headers.received) {
-    const system = systemOfRelayHost(hop.by);
-    if (system === null) continue;
-    if (isMailboxPlatform(system)) return system;
-    break;
-  }
-  return headers.received.length > 0 ? 'other' : 'unknown';
-}
+// The path, from Raftr's side.
 
 /**
- * Whose host a hop came from. The receiver's reverse-DNS name is preferred: the HELO name is
- * the sending host's own claim (RFC 5321 §4.4); Microsoft writes no reverse-DNS name, so there
- * the HELO name is all there is.
+ * The evidence's mailbox value of a receiving system: Outlook.com is Exchange Online as much as
+ * Microsoft 365 is, consumer Gmail is Google's, and every other system is 'other' (the
+ * evidence names only the two mailbox platforms and the gateways). 'unknown' when the headers
+ * show no receiving system at all.
  */
-function systemOfSender(hop: ReceivedHop): MailSystemId | null {
-  return hop.rdns ? systemOfRelayHost(hop.rdns) : systemOfRelayHost(hop.helo);
+function mailSystemOf(system: ReceivingSystemId, headers: MessageHeaders): MailSystemId {
+  if (system === 'microsoft-365' || system === 'outlook-com') return 'microsoft-365';
+  if (system === 'google-workspace' || system === 'gmail-consumer') return 'google-workspace';
+  if (system !== 'other') return 'other';
+  return headers.received.length > 0 || headers.authenticationResults.length > 0
+    ? 'other'
+    : 'unknown';
 }
 
-interface PathAnalysis {
+interface RaftrPath {
   /** The address that handed the message to the recipient's systems (SendGrid's, for Raftr). */
   originIp: string | null;
-  /** A recognized filtering gateway among the hops, or 'other' for an unrecognized relay. */
+  /** A recognized filtering gateway, or 'other' for an unrecognized relay in front. */
   gateway: MailSystemId | null;
 }
 
 /**
- * Walks the Received hops newest first, past the receiver's internal hops and known gateways
- * (hops from private addresses or from their hosts), to the first hop from the outside: its
- * address is what the recipient's edge saw. If that address is not one of Raftr's but a
- * deeper hop's is, an unrecognized relay sits in front (an on-premises gateway, a forwarder).
+ * The edge hop's address is what the recipient's systems saw. If it is not one of Raftr's but
+ * a deeper hop's is, an unrecognized relay sits in front (an on-premises gateway, a forwarder):
+ * Raftr's own address is then the origin, and the relay a gateway 'other'.
  */
-function analyzePath(hops: readonly ReceivedHop[]): PathAnalysis {
-  let gateway: MailSystemId | null = null;
-  let originIndex = -1;
-  for (let i = 0; i < hops.length; i++) {
-    const hop = hops[i] as ReceivedHop;
-    const by = systemOfRelayHost(hop.by);
-    if (by && isGatewaySystem(by)) gateway ??= by;
-    if (!hop.ip || isPrivateIp(hop.ip)) continue;
-    const from = systemOfSender(hop);
-    if (from) {
-      if (isGatewaySystem(from)) gateway ??= from;
-      continue;
-    }
-    originIndex = i;
-    break;
+function raftrPathOf(reading: HeaderFactsReading): RaftrPath {
+  const { trace } = reading;
+  const gateway: MailSystemId | null = reading.gateway;
+  const edge = trace.hops[trace.entry];
+  if (!edge) return { originIp: null, gateway };
+  if (sendingIpMatch(edge.hop.ip) === 'other') {
+    const deeper = trace.hops
+      .slice(trace.entry + 1)
+      .find(({ hop }) => sendingIpMatch(hop.ip) === 'expected');
+    if (deeper) return { originIp: deeper.hop.ip, gateway: gateway ?? 'other' };
   }
-  if (originIndex < 0) return { originIp: null, gateway };
-  const origin = hops[originIndex] as ReceivedHop;
-  if (sendingIpMatch(origin.ip) === 'other') {
-    const deeper = hops.slice(originIndex + 1).find((h) => sendingIpMatch(h.ip) === 'expected');
-    if (deeper) return { originIp: deeper.ip, gateway: gateway ?? 'other' };
-  }
-  return { originIp: origin.ip, gateway };
+  return { originIp: edge.hop.ip, gateway };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -292,7 +269,7 @@ export interface HeaderAnalysis {
   };
   /** The mailbox system the headers show. */
   receivingSystem: MailSystemId;
-  /** The gateway the hops show, or null. */
+  /** The gateway the hops or the gateway's own fields show, or null. */
   gateway: MailSystemId | null;
   /** The address that handed the message to the recipient's systems. */
   sendingIp: string | null;
@@ -305,49 +282,74 @@ export interface HeaderAnalysis {
   sentAt: number | null;
   /** When the final receiver got it (the topmost dated Received); epoch ms. */
   arrivedAt: number | null;
+  /** The facts in the field's own vocabulary (utils/email-facts.ts). */
+  facts: HeaderFacts;
+}
+
+/** Exchange Online's own report and bulk level, when Exchange Online is the receiver. */
+function exchangeFields(reading: HeaderFactsReading): {
+  forefront: ForefrontReport | null;
+  bcl: number | null;
+} {
+  if (!reading.exchange) return { forefront: null, bcl: null };
+  const fields: readonly HeaderField[] = reading.headers.fields;
+  const first = (name: string) =>
+    fields.find((f) => f.name.toLowerCase() === name.toLowerCase())?.value ?? null;
+  const forefront = first('X-Forefront-Antispam-Report');
+  const antispam = first('X-Microsoft-Antispam');
+  return {
+    forefront: forefront === null ? null : parseForefrontReport(forefront),
+    bcl: antispam === null ? null : parseMicrosoftAntispam(antispam).bcl,
+  };
 }
 
 export function analyzeHeaders(input: unknown): HeaderAnalysis {
-  const headers = readMessageHeaders(input);
-  const trusted = headers.trustedAuth?.results ?? [];
-  const first = (method: string) => trusted.find((r) => r.method === method);
-  const spf = first('spf');
-  const compauth = first('compauth');
-  const path = analyzePath(headers.received);
-  const forefront = headers.forefront;
-  const filterVerdict = filterVerdictOf(forefront, headers.bcl);
-  const connectingIp =
-    forefront?.cip ?? headers.receivedSpf?.clientIp ?? ipInSpfComment(spf) ?? path.originIp;
+  const reading = readHeaderFacts(input);
+  const { headers, facts } = reading;
+  const compauth = reading.auth?.results.find((r) => r.method === 'compauth');
+  const path = raftrPathOf(reading);
+  const { forefront, bcl } = exchangeFields(reading);
+  const filterVerdict = forefront
+    ? filterVerdictOf(forefront, bcl)
+    : facts.spamVerdict === null && facts.allowOverride === null && bcl !== null
+      ? filterVerdictOf(null, bcl)
+      : filterVerdictOfFacts(facts);
+  const entryIp = reading.trace.hops[reading.trace.entry]?.hop.ip ?? null;
   const dated = headers.received.filter((h) => h.time !== null);
   return {
     headers,
     auth: {
-      spf: foldAuthVerdict(spf?.result),
-      dkim: dkimVerdict(trusted, headers.from?.domain ?? null),
-      dmarc: foldAuthVerdict(first('dmarc')?.result),
+      spf: foldAuthVerdict(facts.spf),
+      dkim: foldAuthVerdict(facts.dkim),
+      dmarc: foldAuthVerdict(facts.dmarc),
       compauth: compauth ? { result: compauth.result, reason: compauth.reason } : null,
-      authservId: headers.trustedAuth?.authservId ?? null,
+      authservId: reading.auth?.authservId ?? null,
     },
-    receivingSystem: receivingSystemOf(headers),
+    receivingSystem: mailSystemOf(reading.receivingSystem, headers),
     gateway: path.gateway,
     sendingIp: path.originIp,
-    connectingIp,
+    connectingIp: reading.connectingIp ?? entryIp ?? path.originIp,
     filter:
-      forefront || headers.bcl !== null
+      forefront || bcl !== null
         ? {
             scl: forefront?.scl ?? null,
             sfv: forefront?.sfv ?? null,
             cat: forefront?.cat ?? null,
             ipv: forefront?.ipv ?? null,
             srv: forefront?.srv ?? null,
-            bcl: headers.bcl,
+            bcl,
             cip: forefront?.cip ?? null,
           }
         : null,
     filterVerdict,
-    placementHint: placementHintOf(headers, filterVerdict),
+    placementHint: placementHintOf(facts, filterVerdict),
     sentAt: headers.date ?? dated[dated.length - 1]?.time ?? null,
     arrivedAt: dated[0]?.time ?? null,
+    facts: {
+      receivingSystem: reading.receivingSystem,
+      gateway: reading.gateway,
+      facts,
+    },
   };
 }
 
@@ -490,6 +492,12 @@ export interface ExplainReport {
   evidence: EmailEvidence;
   findings: EmailFinding[];
   problems: string[];
+  /**
+   * The header facts in the field's own vocabulary, shaped as the email header corpus
+   * (tests/corpus/email/facts.json): receivingSystem, gateway, and spf, dkim, dmarc,
+   * sendingIp, spamVerdict, allowOverride, forwarded, placementHint.
+   */
+  facts: HeaderFacts;
 }
 
 export interface ExplainOptions {
@@ -565,5 +573,6 @@ export function explainHeaders(raw: string, options: ExplainOptions = {}): Expla
     evidence,
     findings: readable ? emailFindings(evidence) : [],
     problems,
+    facts: analysis.facts,
   };
 }

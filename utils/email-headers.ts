@@ -5,7 +5,9 @@
  * X-Microsoft-Antispam, SendGrid's markers, and From / Date / Message-ID / Subject.
  *
  * Everything here reads text a user pasted or a mailbox API returned: it never throws, it
- * returns what it could read plus a list of problems. Sources for the formats:
+ * returns what it could read plus a list of problems, and it undoes what pasting commonly does
+ * to a header block (`undoPasteDamage`, lost folding, a bare field value). Which of the fields
+ * are the receiving organisation's own is utils/email-trust.ts's job. Sources for the formats:
  * shared/reference/email.md, https://www.rfc-editor.org/rfc/rfc8601,
  * https://learn.microsoft.com/defender-office-365/message-headers-eop-mdo.
  *
@@ -142,7 +144,9 @@ export function parseHeaderBlock(raw: unknown): HeaderBlock {
       problems.push('The input contains binary data: it does not look like message headers.');
     }
   }
-  text = text.replace(/^\uFEFF/, '');
+  text = undoPasteDamage(text.replace(/^\uFEFF/, ''));
+  const bare = bareAuthenticationResults(text);
+  if (bare) return { fields: [bare], problems };
 
   const lines = text.split(/\r\n|\r|\n/);
   const fields: HeaderField[] = [];
@@ -151,6 +155,9 @@ export function parseHeaderBlock(raw: unknown): HeaderBlock {
   let firstSkipped = 0;
   let structural = false;
   let index = 0;
+  // Folding lost on the way (no line starts with white space at all): the long trace and
+  // authentication fields then continue on lines that start at column 0.
+  const foldingLost = !lines.some((line) => /^[ \t]+\S/.test(line));
   // An mbox file starts each message with "From sender date" (no colon): not a header field.
   while (index < lines.length && (lines[index] as string).trim() === '') index++;
   if (index < lines.length && /^From \S/.test(lines[index] as string)) index++;
@@ -173,7 +180,12 @@ export function parseHeaderBlock(raw: unknown): HeaderBlock {
       if (current.value.length < MAX_FIELD_CHARS) current.value += line;
       continue;
     }
-    const match = FIELD_LINE.exec(line);
+    let match = FIELD_LINE.exec(line);
+    if (match && foldingLost && !PLAUSIBLE_NAME.test(match[1] as string)) match = null;
+    if (!match && foldingLost && current && continuesUnfolded(current, line)) {
+      if (current.value.length < MAX_FIELD_CHARS) current.value += ` ${line}`;
+      continue;
+    }
     if (!match || fields.length >= MAX_FIELDS) {
       current = null;
       if (skipped++ === 0) firstSkipped = index + 1;
@@ -203,6 +215,92 @@ export function parseHeaderBlock(raw: unknown): HeaderBlock {
   }
   if (result.length === 0) problems.push('No message header fields were found in the input.');
   return { fields: result, problems };
+}
+
+/** What field names look like in practice (RFC 5322 allows more, nobody uses it). */
+const PLAUSIBLE_NAME = /^[A-Za-z][A-Za-z0-9-]*$/;
+
+/** The long, structured fields that are folded over several lines when written. */
+const FOLDED_FIELD =
+  /^(received|received-spf|authentication-results|arc-[\w-]+|dkim-signature|x-forefront-[\w-]+|x-microsoft-antispam[\w-]*|x-spam-[\w-]+)$/i;
+
+/** A Received field is complete once its date follows the ";" (RFC 5321 §4.4). */
+const RECEIVED_DATE = /;\s*(?:[A-Za-z]{3},?\s+)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d{1,2}:\d{2}/;
+
+/**
+ * Whether a line at column 0 that is not a field continues `current` in a block that lost its
+ * folding: a Received field until its date, or a structured field when the line carries its
+ * syntax ("key=value", ";", a comment, or a ":"-separated list such as DKIM's h= tag).
+ */
+function continuesUnfolded(current: HeaderField, line: string): boolean {
+  const name = current.name.toLowerCase();
+  if (name === 'received' && !RECEIVED_DATE.test(current.value)) return true;
+  return FOLDED_FIELD.test(name) && /[=;(]|^\s*:/.test(line);
+}
+
+/**
+ * Undoes what copying a header block through a web form, a chat, an issue tracker or a log does
+ * to it, so that its fields can be read. Each repair applies only when the whole paste shows
+ * the damage, never to a single line:
+ * - Markdown code quoting: a backtick or a fence around the paste;
+ * - e-mail quoting: every line starts with "> " (a header block quoted in a reply);
+ * - syslog escaping: line breaks written as "#012" and tabs as "#011" (rsyslog's control-character
+ *   escape), so that a folded field arrives on one line;
+ * - Microsoft's Message Header Analyzer table: each row "N<TAB>Name<TAB>Value";
+ * - double spacing: a blank line after every line (Outlook on the web's copy of a folded field).
+ */
+function undoPasteDamage(input: string): string {
+  let text = input
+    .replace(/^\s*(?:```[\w-]*[ \t]*(?:\r\n|\r|\n)|`)/, '')
+    .replace(/(?:(?:\r\n|\r|\n)```|`)\s*$/, '');
+  if ((text.match(/#012[ \t]/g)?.length ?? 0) >= 2) {
+    text = text.replace(/#012/g, '\n').replace(/#011/g, '\t');
+  }
+  let lines = text.split(/\r\n|\r|\n/);
+  const filled = lines.filter((line) => line.trim() !== '');
+  if (filled.length === 0) return text;
+  let changed = false;
+  if (filled.filter((line) => /^[ \t]*>/.test(line)).length >= filled.length * 0.6) {
+    lines = lines.map((line) => line.replace(/^[ \t]*>[ \t]?/, ''));
+    changed = true;
+  }
+  const ROW = /^\d+\t([!-9;-~]+)\t(.*)$/;
+  if (filled.filter((line) => ROW.test(line)).length >= filled.length * 0.5) {
+    lines = lines.map((line) => line.replace(ROW, '$1: $2'));
+    changed = true;
+  }
+  if (filled.length >= 4 && isDoubleSpaced(lines)) {
+    lines = lines.filter((line) => line.trim() !== '');
+    changed = true;
+  }
+  return changed ? lines.join('\n') : text;
+}
+
+/** Every line is followed by exactly one blank line (or ends the text): a double-spaced copy. */
+function isDoubleSpaced(lines: readonly string[]): boolean {
+  let last = lines.length - 1;
+  while (last >= 0 && (lines[last] as string).trim() === '') last--;
+  let first = 0;
+  while (first <= last && (lines[first] as string).trim() === '') first++;
+  for (let i = first; i <= last; i++) {
+    const blank = (lines[i] as string).trim() === '';
+    // Even offsets from the first line hold text, odd offsets a single blank line.
+    if (blank !== ((i - first) % 2 === 1)) return false;
+  }
+  return true;
+}
+
+/**
+ * Only the value of an Authentication-Results field, pasted without its name: "authserv-id;
+ * method=result …" (RFC 8601 §2.2). Read as that field, since nothing else has this shape.
+ */
+function bareAuthenticationResults(text: string): HeaderField | null {
+  const value = text.trim();
+  if (value.length > MAX_FIELD_CHARS || /^[!-9;-~]+[ \t]*:/m.test(value)) return null;
+  if (!/^[A-Za-z0-9._-]+(?:\/\S*)?(?:[ \t]+\d+)?[ \t]*;[ \t\r\n]*[A-Za-z-]+[ \t]*=/.test(value)) {
+    return null;
+  }
+  return { name: 'Authentication-Results', value: value.replace(/\s*(?:\r\n|\r|\n)\s*/g, ' ') };
 }
 
 /** A field whose value holds two or more other known fields: a block that lost its line breaks. */
@@ -368,28 +466,92 @@ export function parseAuthenticationResults(value: string): AuthenticationResults
     }
     if (index === 0 && lead.length > 0) out.authservId = (lead[0] as string).toLowerCase();
     if (index === 0 && lead.length === 0) out.dialect = 'microsoft';
-    // The method is the first key without a "." (ptype.property keys have one).
-    let result: AuthResult | null = null;
-    for (const pair of pairs) {
-      const key = (pair[1] as string).toLowerCase();
-      const val = unquote(pair[2] as string);
-      if (!result && !key.includes('.')) {
-        result = {
-          method: key.replace(/\/.*$/, ''),
-          result: val.toLowerCase(),
-          reason: null,
-          comments: segment.comments,
-          props: {},
-        };
-      } else if (result && key === 'reason') {
-        result.reason = val;
-      } else if (result) {
-        result.props[key] ??= val;
-      }
-    }
-    if (result) out.results.push(result);
+    out.results.push(...resultsOf(pairs, segment.comments));
   });
   return out;
+}
+
+/**
+ * Method names registered with IANA for Authentication-Results (RFC 8601 §2.7 and the "Email
+ * Authentication Methods" registry), plus Microsoft's `compauth`; any `x-` name is also one.
+ * A key that is none of these (Microsoft's `action=`) is a property of the result before it.
+ */
+const AUTH_METHODS = new Set([
+  'arc',
+  'auth',
+  'bimi',
+  'compauth',
+  'dkim',
+  'dkim-adsp',
+  'dkim-atps',
+  'dmarc',
+  'dnswl',
+  'domainkeys',
+  'iprev',
+  'rrvs',
+  'sender-id',
+  'senderid',
+  'smime',
+  'spf',
+  'vbr',
+]);
+
+/**
+ * Yahoo's older servers write SPF as `spfDomain=… spfResult=pass` instead of `spf=pass
+ * smtp.mailfrom=…`, and results as `dkim_pass` or `success`: read them as RFC 8601's.
+ */
+function normalizeAuthKey(key: string): string {
+  if (key === 'spfresult') return 'spf';
+  if (key === 'spfdomain') return 'smtp.mailfrom';
+  return key;
+}
+
+function normalizeAuthResult(method: string, value: string): string {
+  const result = value
+    .toLowerCase()
+    .replace(new RegExp(`^${method.replace(/[^a-z0-9]/g, '')}_`), '');
+  return result === 'success' ? 'pass' : result;
+}
+
+/**
+ * The results in one ";"-separated segment. Usually "method=result ptype.property=value …"
+ * (RFC 8601 §2.2); Yahoo's older layout puts the properties first ("header.i=@example.com
+ * dkim=pass"), which is recognized by a segment that starts with a property.
+ */
+function resultsOf(pairs: RegExpMatchArray[], comments: string[]): AuthResult[] {
+  const results: AuthResult[] = [];
+  let result: AuthResult | null = null;
+  let pending: Record<string, string> = {};
+  const prefixLayout = normalizeAuthKey((pairs[0]?.[1] ?? '').toLowerCase()).includes('.');
+  for (const pair of pairs) {
+    const key = normalizeAuthKey((pair[1] as string).toLowerCase());
+    const val = unquote(pair[2] as string);
+    const method = key.replace(/\/.*$/, '');
+    const startsResult =
+      !key.includes('.') &&
+      key !== 'reason' &&
+      (result === null || AUTH_METHODS.has(method) || method.startsWith('x-'));
+    if (startsResult) {
+      result = {
+        method,
+        result: normalizeAuthResult(method, val),
+        reason: null,
+        comments: results.length === 0 ? comments : [],
+        props: prefixLayout ? pending : {},
+      };
+      pending = {};
+      results.push(result);
+    } else if (result && key === 'reason') {
+      result.reason = val;
+    } else if (prefixLayout) {
+      pending[key] ??= val;
+    } else if (result) {
+      result.props[key] ??= val;
+    }
+  }
+  // Properties after the last result of a properties-first segment belong to it.
+  if (result && prefixLayout) for (const [k, v] of Object.entries(pending)) result.props[k] ??= v;
+  return results;
 }
 
 /** The authserv-id compared loosely: lower case, without a "/…" instance suffix some MTAs add. */
@@ -434,13 +596,27 @@ export function trustedAuthResults(values: readonly string[]): TrustedAuthResult
   };
 }
 
+/**
+ * The address an SPF check was made for, in the words receivers use in their comments
+ * (RFC 7208 §9.1 leaves the comment free): Microsoft "sender IP is 192.0.2.1" and "discourages
+ * use of 192.0.2.1", Gmail, Yahoo and others "designates 192.0.2.1 as permitted sender" / "does
+ * not designate …", and "192.0.2.1 is neither permitted nor denied" for neutral.
+ */
+export function ipInSpfText(text: string): string | null {
+  const match =
+    /sender IP is ([0-9A-Fa-f:.]+)/i.exec(text) ??
+    /designates? ([0-9A-Fa-f:.]+) as permitted/i.exec(text) ??
+    /discourages use of ([0-9A-Fa-f:.]+)/i.exec(text) ??
+    /([0-9A-Fa-f:.]+) is neither permitted nor denied/i.exec(text);
+  const ip = match?.[1];
+  return ip && isIpAddress(ip) ? ip.toLowerCase() : null;
+}
+
 /** The IP address in an SPF comment (Microsoft "sender IP is …", Gmail "designates …"). */
 export function ipInSpfComment(result: AuthResult | undefined): string | null {
   for (const comment of result?.comments ?? []) {
-    const match =
-      /sender IP is ([0-9A-Fa-f:.]+)/i.exec(comment) ??
-      /designates? ([0-9A-Fa-f:.]+) as permitted/i.exec(comment);
-    if (match && isIpAddress(match[1] as string)) return (match[1] as string).toLowerCase();
+    const ip = ipInSpfText(comment);
+    if (ip) return ip;
   }
   return null;
 }
@@ -484,12 +660,19 @@ export function isPrivateIp(ip: string): boolean {
       (a === 172 && b >= 16 && b <= 31) ||
       (a === 192 && b === 168) ||
       (a === 169 && b === 254) ||
-      (a === 100 && b >= 64 && b <= 127)
+      (a === 100 && b >= 64 && b <= 127) ||
+      // 240.0.0.0/4 is reserved (RFC 1112 §4) and 255.255.255.255 the limited broadcast
+      // (RFC 919): Exchange Online writes CIP:255.255.255.255 for mail submitted internally.
+      a >= 240
     );
   }
   const lower = ip.toLowerCase();
   return (
-    lower === '::1' || lower.startsWith('fe80:') || lower.startsWith('fc') || lower.startsWith('fd')
+    lower === '::1' ||
+    lower === '::' ||
+    lower.startsWith('fe80:') ||
+    lower.startsWith('fc') ||
+    lower.startsWith('fd')
   );
 }
 
@@ -634,8 +817,10 @@ export function parseReceived(value: string): ReceivedHop {
     if (clause.key === 'from' && hop.helo === null && hop.ip === null) {
       const word = clause.word ?? '';
       const literal = addressIn(word);
-      if (literal) hop.ip = literal.ip;
-      else hop.helo = hostName(word) ?? (word || null);
+      if (!literal) hop.helo = hostName(word) ?? (word || null);
+      // The address the receiver saw is in the comment ("TCP-info", RFC 5321 §4.4): the word
+      // itself is the HELO argument, which the sender chooses ("from [192.168.1.196] (host
+      // [126.6.5.39])" came from 126.6.5.39). A literal word counts only when no comment has one.
       for (const comment of clause.comments) {
         // Exim writes the HELO name in the comment when the from-word is the address.
         const helo = /helo=([^\s)]+)/i.exec(comment);
@@ -647,6 +832,7 @@ export function parseReceived(value: string): ReceivedHop {
           if (rdns && rdns.toLowerCase() !== 'unknown') hop.rdns = hostName(rdns);
         }
       }
+      if (hop.ip === null && literal) hop.ip = literal.ip;
     } else if (clause.key === 'by' && hop.by === null) {
       hop.by = hostName(clause.word) ?? clause.word ?? null;
       if (clause.comments.some((c) => c === 'SG')) hop.sendgrid = true;
@@ -655,6 +841,23 @@ export function parseReceived(value: string): ReceivedHop {
     }
   }
   return hop;
+}
+
+/**
+ * The recipient in a Received field's "for" clause (RFC 5321 §4.4: the envelope recipient this
+ * copy was received for), lower case, or null.
+ */
+export function receivedFor(value: string): string | null {
+  const clauses = value.slice(0, 8192);
+  const semicolon = clauses.lastIndexOf(';');
+  const tokens = splitTopLevelWords(semicolon >= 0 ? clauses.slice(0, semicolon) : clauses);
+  for (let i = 0; i < tokens.length - 1; i++) {
+    if ((tokens[i] as Token).word.toLowerCase() !== 'for') continue;
+    const next = (tokens[i + 1] as Token).word;
+    const address = /^<?([^<>\s@]+@[^<>\s@;]+?)>?;?$/.exec(next);
+    return address ? (address[1] as string).toLowerCase() : null;
+  }
+  return null;
 }
 
 type Token = { word: string; comment?: undefined } | { word: ''; comment: string };
@@ -875,7 +1078,11 @@ export interface MessageHeaders {
   problems: string[];
   /** Every Authentication-Results value, top first. */
   authenticationResults: string[];
-  /** The receiver's own results (see `trustedAuthResults`), or null without any A-R field. */
+  /**
+   * The topmost Authentication-Results and those below it with the same authserv-id (see
+   * `trustedAuthResults`), or null without any A-R field. This ignores the Received path; the
+   * analysis uses the trust boundary of utils/email-trust.ts instead.
+   */
   trustedAuth: TrustedAuthResults | null;
   /** Newest first, as in the header block. */
   received: ReceivedHop[];

@@ -126,6 +126,172 @@ export function systemOfRelayHost(host: string | null | undefined): MailSystemId
 }
 
 // ---------------------------------------------------------------------------------------------
+// Receiving systems in the header analysis: wider than MailSystemId (which the diagnostic code
+// stores), because reading headers also meets consumer services and on-premises filters.
+
+/** The systems the header analysis tells apart (the corpus facts' `receivingSystem`). */
+export const RECEIVING_SYSTEMS = [
+  'microsoft-365',
+  'google-workspace',
+  'outlook-com',
+  'gmail-consumer',
+  'yahoo',
+  'protonmail',
+  'fastmail',
+  'icloud',
+  'zoho',
+  'postfix-spamassassin',
+  'rspamd',
+  'other',
+] as const;
+export type ReceivingSystemId = (typeof RECEIVING_SYSTEMS)[number];
+
+/** The large mailbox providers whose hosts are recognizable by name. */
+export type MailboxProvider =
+  | 'microsoft'
+  | 'google'
+  | 'yahoo'
+  | 'protonmail'
+  | 'fastmail'
+  | 'icloud'
+  | 'zoho';
+
+type ProviderRule = readonly [pattern: RegExp, provider: MailboxProvider];
+
+/**
+ * Host names of the providers' own mail servers, as they appear in Received "by" clauses and
+ * as Authentication-Results authserv-ids: Exchange Online (*.outlook.com, *.office365.com,
+ * *.mx.microsoft, the older *.hotmail.com), Google (mx.google.com), Yahoo and AOL
+ * (*.yahoo.com, *.yahoodns.net, *.aol.com), Proton (*.protonmail.ch), Fastmail
+ * (*.messagingengine.com), iCloud Mail (*.mail.icloud.com) and Zoho (*.zoho.com, *.zohomail.com).
+ */
+const PROVIDER_RULES: readonly ProviderRule[] = [
+  [/(^|\.)(outlook|office365|hotmail)\.com$/, 'microsoft'],
+  [/(^|\.)mx\.microsoft$/, 'microsoft'],
+  [/(^|\.)(google|googlemail)\.com$/, 'google'],
+  [/(^|\.)(yahoo|yahoodns|aol)\.(com|net)$/, 'yahoo'],
+  [/(^|\.)(protonmail|proton)\.(ch|com|me)$/, 'protonmail'],
+  [/(^|\.)(messagingengine|fastmail)\.(com|fm)$/, 'fastmail'],
+  [/(^|\.)icloud\.com$/, 'icloud'],
+  [/(^|\.)(zoho|zohomail)\.(com|eu|in|com\.au|jp)$/, 'zoho'],
+];
+
+/** The provider a host name belongs to, or null. Tolerates a trailing dot and any case. */
+export function providerOfHost(host: string | null | undefined): MailboxProvider | null {
+  if (!host) return null;
+  const name = normalizeHost(host);
+  for (const [pattern, provider] of PROVIDER_RULES) if (pattern.test(name)) return provider;
+  return null;
+}
+
+/**
+ * Exchange Online's outbound relays (`*.outbound.protection.outlook.com`, and the older
+ * Hotmail `…-OMC…` hosts): they hand mail from one organisation to another, so a hop from one
+ * of them is the receiving organisation's edge, not an internal hop.
+ */
+export function isMicrosoftOutboundHost(host: string | null | undefined): boolean {
+  if (!host) return false;
+  const name = normalizeHost(host);
+  return /(^|\.)outbound\.protection\.outlook\.com$/.test(name) || /-omc\d/.test(name);
+}
+
+/**
+ * Signs of Outlook.com, Microsoft's consumer service, rather than a Microsoft 365 tenant.
+ * Outlook.com mail is stamped with the tenant id 84df9e7f-e9f6-40af-b435-aaaaaaaaaaaa
+ * (X-MS-Exchange-CrossTenant-Id, X-EOPTenantAttributedMessage), which every published
+ * Outlook.com/Hotmail header block carries; older blocks show the consumer servers instead:
+ * *.hotmail.com and Exchange Online Protection's "HT" servers (BN3NAM04HT075, SN1NAM02HT182…)
+ * that served the consumer forest, and the consumer domains as the receiving domain of the
+ * Authentication-Results field.
+ */
+export const OUTLOOK_COM_TENANT_ID = '84df9e7f-e9f6-40af-b435-aaaaaaaaaaaa';
+
+export function isOutlookComHost(host: string | null | undefined): boolean {
+  if (!host) return false;
+  const name = normalizeHost(host);
+  return /(^|\.)hotmail\.com$/.test(name) || /^[a-z]{2}\d[a-z]{3}\d{2}ht\d{3}(\.|:|$)/.test(name);
+}
+
+/** outlook.com, hotmail.com, live.com, msn.com and their country variants (outlook.de…). */
+export function isOutlookComDomain(domain: string | null | undefined): boolean {
+  if (!domain) return false;
+  return /^(outlook|hotmail|live|msn|windowslive)\.[a-z]{2,3}(\.[a-z]{2})?$/.test(
+    normalizeHost(domain),
+  );
+}
+
+/** gmail.com and googlemail.com: addresses of consumer Gmail, not of a Workspace domain. */
+export function isGmailConsumerDomain(domain: string | null | undefined): boolean {
+  if (!domain) return false;
+  return /^(gmail|googlemail)\.com$/.test(normalizeHost(domain));
+}
+
+/**
+ * Second-level labels under which country-code registries sell names (example.co.uk,
+ * example.com.br): an approximation of the public-suffix list, enough to tell two hosts of one
+ * organisation from two hosts of different ones.
+ */
+const SECOND_LEVEL = new Set([
+  'ac',
+  'co',
+  'com',
+  'edu',
+  'gob',
+  'go',
+  'gov',
+  'net',
+  'ne',
+  'or',
+  'org',
+]);
+
+/** The organisational domain of a host (RFC 7489 §3.2), approximated without the PSL. */
+export function organizationalDomain(host: string | null | undefined): string | null {
+  if (!host) return null;
+  const labels = normalizeHost(host).split('.').filter(Boolean);
+  if (labels.length < 2 || !labels.every((l) => /^[a-z0-9_-]+$/.test(l))) return null;
+  const tld = labels[labels.length - 1] as string;
+  const second = labels[labels.length - 2] as string;
+  const take = tld.length === 2 && SECOND_LEVEL.has(second) && labels.length >= 3 ? 3 : 2;
+  return labels.slice(-take).join('.');
+}
+
+/**
+ * Providers whose servers carry many organisations' mail under one domain (a Gmail user
+ * writing to a Gmail user, two SendGrid customers): a shared domain there says nothing about
+ * two hosts belonging to one organisation.
+ */
+const SHARED_PROVIDER_DOMAINS = new Set([
+  'amazonses.com',
+  'aol.com',
+  'gmail.com',
+  'google.com',
+  'googlemail.com',
+  'hotmail.com',
+  'icloud.com',
+  'mailgun.org',
+  'me.com',
+  'messagingengine.com',
+  'office365.com',
+  'outlook.com',
+  'proton.ch',
+  'protonmail.ch',
+  'sendgrid.net',
+  'sparkpostmail.com',
+  'yahoo.com',
+  'yahoodns.net',
+  'zoho.com',
+]);
+
+/** Two host names of one organisation (same organisational domain, not a shared provider). */
+export function sameOrganization(a: string | null | undefined, b: string | null | undefined) {
+  const domain = organizationalDomain(a);
+  return (
+    domain !== null && domain === organizationalDomain(b) && !SHARED_PROVIDER_DOMAINS.has(domain)
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
 // DNS over HTTPS, JSON format (https://developers.google.com/speed/public-dns/docs/doh/json,
 // https://developers.cloudflare.com/1.1.1.1/encryption/dns-over-https/make-api-requests/dns-json/).
 

@@ -137,6 +137,21 @@ describe('raftr-diag explain', () => {
       receivingSystem: 'google-workspace',
     });
     expect(json.findings.map((f: { id: string }) => f.id)).toEqual(['email-delivered']);
+    // The header facts, in the email header corpus's shape and vocabulary.
+    expect(json.facts).toEqual({
+      receivingSystem: 'google-workspace',
+      gateway: null,
+      facts: {
+        spf: 'pass',
+        dkim: 'pass',
+        dmarc: 'pass',
+        sendingIp: '149.72.222.166',
+        spamVerdict: null,
+        allowOverride: null,
+        forwarded: false,
+        placementHint: null,
+      },
+    });
   });
 
   it('reads the headers from stdin with -', { timeout: SLOW }, async () => {

@@ -183,17 +183,27 @@ describe('analyzeMessage', () => {
   });
 
   it('an unrecognized relay in front shows as gateway "other"', () => {
-    const headers = [
-      'Received: from mx.university.example (203.0.113.5) by BN2PEPF0000449A.mail.protection.outlook.com (10.167.243.104) with Microsoft SMTP Server id 15.20.8489.16; Tue, 3 Mar 2026 17:15:09 +0000',
-      `Received: from o1.outbound-mail.sendgrid.net (o1.outbound-mail.sendgrid.net [${IP_B}]) by mx.university.example (Postfix) with ESMTPS id 1; Tue, 3 Mar 2026 17:15:08 +0000`,
-      'Authentication-Results: spf=softfail (sender IP is 203.0.113.5) smtp.mailfrom=em1234.raftr.com; dkim=pass (signature was verified) header.d=raftr.com;dmarc=pass action=none header.from=raftr.com;compauth=pass reason=100',
-      'From: no-reply@raftr.com',
-    ].join('\n');
+    const edge =
+      'Received: from mx.university.example (203.0.113.5) by BN2PEPF0000449A.mail.protection.outlook.com (10.167.243.104) with Microsoft SMTP Server id 15.20.8489.16; Tue, 3 Mar 2026 17:15:09 +0000';
+    const relay = `Received: from o1.outbound-mail.sendgrid.net (o1.outbound-mail.sendgrid.net [${IP_B}]) by mx.university.example (Postfix) with ESMTPS id 1; Tue, 3 Mar 2026 17:15:08 +0000`;
+    const results =
+      'Authentication-Results: spf=softfail (sender IP is 203.0.113.5) smtp.mailfrom=em1234.raftr.com; dkim=pass (signature was verified) header.d=raftr.com;dmarc=pass action=none header.from=raftr.com;compauth=pass reason=100';
+    // Where Exchange Online writes its results: above its edge hop.
+    const headers = [results, edge, relay, 'From: no-reply@raftr.com'].join('\n');
     expect(analyzeMessage({ headers, folder: 'inbox' })).toMatchObject({
       sendingIp: 'expected',
       mailbox: 'microsoft-365',
       gateway: 'other',
       spf: 'softfail',
+    });
+    // Below the relay's own hop the same field was written before the recipient's systems had
+    // the message (RFC 8601 §5): not the receiver's result, so SPF is unknown.
+    const below = [edge, relay, results, 'From: no-reply@raftr.com'].join('\n');
+    expect(analyzeMessage({ headers: below, folder: 'inbox' })).toMatchObject({
+      sendingIp: 'expected',
+      mailbox: 'microsoft-365',
+      gateway: 'other',
+      spf: 'unknown',
     });
   });
 

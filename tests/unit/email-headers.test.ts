@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import {
   decodeEncodedWords,
   headerValues,
+  ipInSpfText,
   isIpv6,
   isPrivateIp,
   MAX_HEADER_INPUT_CHARS,
@@ -22,6 +23,7 @@ import {
   parseReceived,
   parseReceivedSpf,
   readMessageHeaders,
+  receivedFor,
   trustedAuthResults,
 } from '../../utils/email-headers';
 
@@ -140,6 +142,85 @@ describe('parseHeaderBlock', () => {
   });
 });
 
+describe('parseHeaderBlock: what pasting does to a header block', () => {
+  const names = (raw: string) => parseHeaderBlock(raw).fields.map((f) => f.name);
+
+  it('reads a block quoted in a reply ("> ") and one inside Markdown backticks', () => {
+    // github.com/RainLoop/rainloop-webmail/issues/950 (quoted), akvo/akvo-rsr#397 (inline code).
+    const quoted = parseHeaderBlock(
+      '> Authentication-Results: grid.kura.io; spf=pass smtp.mailfrom=a@gmail.com\n> Authentication-Results: grid.kura.io/C7;\n>     dkim=pass header.d=gmail.com',
+    ).fields;
+    expect(quoted).toEqual([
+      { name: 'Authentication-Results', value: 'grid.kura.io; spf=pass smtp.mailfrom=a@gmail.com' },
+      { name: 'Authentication-Results', value: 'grid.kura.io/C7;    dkim=pass header.d=gmail.com' },
+    ]);
+    expect(
+      names(
+        '`Received-SPF: neutral client-ip=192.0.2.1;\nAuthentication-Results: mx.google.com;\n spf=neutral smtp.mail=a@a.example`',
+      ),
+    ).toEqual(['Received-SPF', 'Authentication-Results']);
+  });
+
+  it("reads syslog's #012 line breaks, the MHA table and a double-spaced copy", () => {
+    const syslog = parseHeaderBlock(
+      'Authentication-Results: spf=pass (sender IP is 192.0.2.1)#012 smtp.mailfrom=a.example; b.example; dkim=pass (signature was#012 verified) header.d=a.example',
+    ).fields;
+    expect(syslog).toHaveLength(1);
+    expect(syslog[0]?.value).toMatch(/was verified\) header\.d=a\.example$/);
+    expect(
+      names(
+        '`1\tMIME-Version\t1.0\n2\tReceived\tfrom a (192.0.2.1) by b; Tue, 3 Mar 2026 17:15:07 +0000',
+      ),
+    ).toEqual(['MIME-Version', 'Received']);
+    const doubled = parseHeaderBlock(
+      'Received: from a.example\n\n (192.0.2.1) by b.example; Tue, 3 Mar\n\n 2026 17:15:07 +0000\n\nAuthentication-Results: spf=pass (s',
+    ).fields;
+    expect(doubled.map((f) => f.name)).toEqual(['Received', 'Authentication-Results']);
+    expect(parseReceived(doubled[0]?.value ?? '').ip).toBe('192.0.2.1');
+  });
+
+  it('reads a block that lost its folding (continuation lines at column 0)', () => {
+    // github.com/forwardemail/free-email-forwarding/issues/214, as stored by the issue index.
+    const fields = parseHeaderBlock(
+      [
+        'Received: from AM7PR07MB6264.eurprd07.prod.outlook.com (2603:10a6:4:3f::44) by',
+        'DB6PR07MB4245.eurprd07.prod.outlook.com with HTTPS via',
+        'DB6PR0201CA0034.EURPRD02.PROD.OUTLOOK.COM; Mon, 20 Apr 2020 07:48:41 +0000',
+        'Authentication-Results: spf=pass (sender IP is 209.85.167.171)',
+        'smtp.mailfrom=diwala.io; dataforeningen.no; dkim=none (message not signed)',
+        'header.d=none;dataforeningen.no; dmarc=none action=none',
+      ].join('\n'),
+    ).fields;
+    expect(fields.map((f) => f.name)).toEqual(['Received', 'Authentication-Results']);
+    expect(parseReceived(fields[0]?.value ?? '').by).toBe(
+      'db6pr07mb4245.eurprd07.prod.outlook.com',
+    );
+    expect(
+      parseAuthenticationResults(fields[1]?.value ?? '').results.map(
+        (r) => `${r.method}=${r.result}`,
+      ),
+    ).toEqual(['spf=pass', 'dkim=none', 'dmarc=none']);
+  });
+
+  it('reads the value of an Authentication-Results field pasted without its name', () => {
+    // github.com/hardware/mailserver/issues/91.
+    expect(
+      parseHeaderBlock(
+        '`mx.google.com; dkim=fail header.i=@domain.tld; spf=pass smtp.mailfrom=user@domain.tld`',
+      ),
+    ).toEqual({
+      fields: [
+        {
+          name: 'Authentication-Results',
+          value:
+            'mx.google.com; dkim=fail header.i=@domain.tld; spf=pass smtp.mailfrom=user@domain.tld',
+        },
+      ],
+      problems: [],
+    });
+  });
+});
+
 describe('normalizeHeaderFields (Gmail payload.headers, Graph internetMessageHeaders)', () => {
   it('unfolds values and drops malformed entries', () => {
     expect(
@@ -249,6 +330,24 @@ describe('parseAuthenticationResults', () => {
       'dmarc=bestguesspass',
       'compauth=pass',
     ]);
+  });
+
+  it("reads Yahoo's properties-first layout, and several results in one segment", () => {
+    // Yahoo's older Authentication-Results (github.com/M66B/FairEmail issues, yahoo-mta sample).
+    const parsed = parseAuthenticationResults(
+      'mta1192.mail.ir2.yahoo.com header.i=@plezi.co header.s=s1 dkim=pass (ok) header.i=@sendgrid.info header.s=smtpapi dkim=pass (ok); spfDomain=emails.plezi.co spfResult=pass; dmarc=success(p=none) header.from=plezi.co',
+    );
+    expect(parsed.authservId).toBe('mta1192.mail.ir2.yahoo.com');
+    expect(parsed.results.map((r) => [r.method, r.result, r.props])).toEqual([
+      ['dkim', 'pass', { 'header.i': '@plezi.co', 'header.s': 's1' }],
+      ['dkim', 'pass', { 'header.i': '@sendgrid.info', 'header.s': 'smtpapi' }],
+      ['spf', 'pass', { 'smtp.mailfrom': 'emails.plezi.co' }],
+      ['dmarc', 'pass', { 'header.from': 'plezi.co' }],
+    ]);
+    expect(
+      parseAuthenticationResults('a.example; dkim=dkim_pass header.i=@a.example').results[0]
+        ?.result,
+    ).toBe('pass');
   });
 
   it('keeps the result before a comment that was cut off (mailserver#61)', () => {
@@ -366,6 +465,43 @@ describe('parseReceived', () => {
         'from mail.example.net (mail.example.net [IPv6:2001:db8::25]) by mx.example.org; Tue, 3 Mar 2026 17:15:07 +0000',
       ).ip,
     ).toBe('2001:db8::25');
+  });
+});
+
+describe('the address the receiver saw and the recipient a hop was for', () => {
+  it('prefers the address in the comment to a literal HELO (RFC 5321 §4.4 TCP-info)', () => {
+    // github.com/vstakhov/rmilter issues: an authenticated submission from behind NAT.
+    expect(
+      parseReceived(
+        'from [192.168.1.196] (host-126-6-5-39.la.net [126.6.5.39]) (Authenticated sender: serg@domain.com) by zm.domain.com (Postfix) with ESMTPSA id 0267A8009F for <serg@domain.com>; Wed, 17 Feb 2016 20:15:21 +0200 (EET)',
+      ),
+    ).toMatchObject({ ip: '126.6.5.39', rdns: 'host-126-6-5-39.la.net' });
+  });
+
+  it('reads the "for" clause', () => {
+    expect(
+      receivedFor(
+        `${'from a (a [192.0.2.1]) by mx.google.com with ESMTPS id x'} for <Student@University.example> (version=TLS1_3); Tue, 03 Mar 2026 09:15:07 -0800`,
+      ),
+    ).toBe('student@university.example');
+    expect(receivedFor('from a by b; Tue, 03 Mar 2026 09:15:07 -0800')).toBeNull();
+  });
+
+  it('reads the address out of the SPF comments receivers write', () => {
+    expect(ipInSpfText('sender IP is 192.0.2.1')).toBe('192.0.2.1');
+    expect(ipInSpfText('google.com: domain of a@b designates 192.0.2.2 as permitted sender')).toBe(
+      '192.0.2.2',
+    );
+    expect(
+      ipInSpfText('domain of transitioning b does not designate 192.0.2.3 as permitted sender'),
+    ).toBe('192.0.2.3');
+    expect(
+      ipInSpfText('domain of transitioning b discourages use of 192.0.2.4 as permitted sender'),
+    ).toBe('192.0.2.4');
+    expect(
+      ipInSpfText('google.com: 192.0.2.5 is neither permitted nor denied by domain of a@b'),
+    ).toBe('192.0.2.5');
+    expect(ipInSpfText('designates 89.38.xxx.xxx as permitted sender')).toBeNull();
   });
 });
 
@@ -518,6 +654,9 @@ describe('IP addresses', () => {
     ]) {
       expect(isPrivateIp(ip)).toBe(true);
     }
+    // Exchange Online's CIP:255.255.255.255 placeholder and the reserved 240.0.0.0/4.
+    expect(isPrivateIp('255.255.255.255')).toBe(true);
+    expect(isPrivateIp('240.0.0.1')).toBe(true);
     for (const ip of ['149.72.222.166', '148.163.150.14', '2603:10a6:208:4d::33']) {
       expect(isPrivateIp(ip)).toBe(false);
     }

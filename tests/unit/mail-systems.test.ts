@@ -11,12 +11,18 @@ import {
   GATEWAY_SYSTEMS,
   isGatewaySystem,
   isMailboxPlatform,
+  isMicrosoftOutboundHost,
+  isOutlookComDomain,
+  isOutlookComHost,
   MAIL_SYSTEM_NAMES,
   MAILBOX_PLATFORMS,
   mailboxFromSpf,
   mailSystemName,
+  organizationalDomain,
   parseDohMxAnswer,
   parseDohTxtAnswer,
+  providerOfHost,
+  sameOrganization,
   systemOfMxHost,
   systemOfMxHosts,
   systemOfRelayHost,
@@ -199,5 +205,41 @@ describe('names and kinds', () => {
     for (const id of GATEWAY_SYSTEMS) expect(isMailboxPlatform(id)).toBe(false);
     expect(isGatewaySystem('other')).toBe(false);
     expect(isMailboxPlatform('unknown')).toBe(false);
+  });
+});
+
+describe('receiving-side host names (header analysis)', () => {
+  it('names the providers by their own servers', () => {
+    expect(providerOfHost('BN1NAM02FT046.mail.protection.outlook.com')).toBe('microsoft');
+    expect(providerOfHost('COL004-MC6F3.hotmail.com')).toBe('microsoft');
+    expect(providerOfHost('mx.google.com')).toBe('google');
+    expect(providerOfHost('atlas207.free.mail.gq1.yahoo.com')).toBe('yahoo');
+    expect(providerOfHost('mailin012.protonmail.ch')).toBe('protonmail');
+    expect(providerOfHost('mx1.messagingengine.com')).toBe('fastmail');
+    expect(providerOfHost('mx01.mail.icloud.com')).toBe('icloud');
+    expect(providerOfHost('mx.zoho.com')).toBe('zoho');
+    expect(providerOfHost('mx.university.example')).toBeNull();
+    expect(providerOfHost(null)).toBeNull();
+  });
+
+  it("tells Exchange Online's outbound relays and Outlook.com's servers apart", () => {
+    expect(isMicrosoftOutboundHost('DM5PR21CU001.outbound.protection.outlook.com')).toBe(true);
+    expect(isMicrosoftOutboundHost('DU6PEPF0000B61F.mail.protection.outlook.com')).toBe(false);
+    expect(isOutlookComHost('BN3NAM04HT075.eop-NAM04.prod.protection.outlook.com')).toBe(true);
+    expect(isOutlookComHost('SN1NAM02HT182')).toBe(true);
+    expect(isOutlookComHost('BN3NAM04FT057.eop-NAM04.prod.protection.outlook.com')).toBe(false);
+    expect(isOutlookComDomain('outlook.de')).toBe(true);
+    expect(isOutlookComDomain('hotmail.co.uk')).toBe(true);
+    expect(isOutlookComDomain('university.example')).toBe(false);
+  });
+
+  it('approximates organisational domains and keeps shared providers apart', () => {
+    expect(organizationalDomain('smtp.lore.kernel.org')).toBe('kernel.org');
+    expect(organizationalDomain('mail5.hipolabor.com.br')).toBe('hipolabor.com.br');
+    expect(organizationalDomain('a.b.example.co.uk')).toBe('example.co.uk');
+    expect(organizationalDomain('2002:ac2:5f09::')).toBeNull();
+    expect(sameOrganization('mail.kernel.org', 'smtp.lore.kernel.org')).toBe(true);
+    expect(sameOrganization('mail-sor-f41.google.com', 'mx.google.com')).toBe(false);
+    expect(sameOrganization('kanga.kvack.org', 'mail.kernel.org')).toBe(false);
   });
 });

@@ -203,7 +203,6 @@ describe('the redirect', () => {
       error: 'no_code',
     });
   });
-
 });
 
 describe('the token request', () => {

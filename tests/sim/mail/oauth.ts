@@ -346,7 +346,8 @@ export class OAuthAuthority {
       }
     } else if (this.consent === 'admin-approval' || this.consent === 'not-configured') {
       if (provider === 'google') {
-        const code = this.consent === 'admin-approval' ? 'admin_policy_enforced' : 'access_not_configured';
+        const code =
+          this.consent === 'admin-approval' ? 'admin_policy_enforced' : 'access_not_configured';
         record(code);
         errorPage(
           res,
@@ -357,7 +358,10 @@ export class OAuthAuthority {
         return;
       }
       if (this.consent === 'not-configured') {
-        fail('consent_required', 'AADSTS65001: The user or administrator has not consented to use the application.');
+        fail(
+          'consent_required',
+          'AADSTS65001: The user or administrator has not consented to use the application.',
+        );
         return;
       }
       record('AADSTS90094');
