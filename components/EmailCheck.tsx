@@ -8,6 +8,7 @@
 import { useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
 import {
+  EMAIL_RESULT_TTL_MS,
   type EmailCheckState,
   type EmailHistory,
   emailRemainingMs,
@@ -120,6 +121,11 @@ function Waiting({ state }: { state: EmailCheckState }) {
   );
 }
 
+/** The verdict's time in the browser's own words: a kept verdict may be days old. */
+function formatCheckedAt(at: number): string {
+  return new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' }).format(at);
+}
+
 function Verdict({ state }: { state: EmailCheckState }) {
   const verdict = state.verdict;
   if (!verdict) return null;
@@ -146,6 +152,9 @@ function Verdict({ state }: { state: EmailCheckState }) {
           {t('email_delay', [formatDuration(delay)])}
         </p>
       )}
+      <p class="email-note" data-testid="email-checked-at">
+        {t('email_checked_at', [formatCheckedAt(verdict.at)])}
+      </p>
       {verdict.basis !== 'arrived' && (
         <p class="email-note">{t(messageName('email_basis', verdict.basis))}</p>
       )}
@@ -293,7 +302,9 @@ export function EmailCheck() {
               </button>
             </div>
           )}
-          <p class="email-note">{t('email_consent_note')}</p>
+          <p class="email-note">
+            {t('email_consent_note', [String(EMAIL_RESULT_TTL_MS / 86_400_000)])}
+          </p>
         </>
       )}
 

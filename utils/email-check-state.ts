@@ -74,6 +74,11 @@ export const EMAIL_SIGN_IN_TIMEOUT_MS = 10 * 60_000;
 export const EMAIL_RESUME_GRACE_MS = 60 * 60_000;
 /** Attempts at the one preparation call the check cannot do without (Graph's folder ids). */
 export const EMAIL_PREPARE_ATTEMPTS = 3;
+/**
+ * A check is kept this long after its verdict (or its start), then forgotten: not shown, not
+ * put into a diagnostic code, deleted from storage (the consent text says so).
+ */
+export const EMAIL_RESULT_TTL_MS = 7 * 24 * 3_600_000;
 /** Message ids kept to skip already-seen messages; the oldest are dropped beyond this. */
 const SEEN_IDS_MAX = 200;
 

@@ -3,6 +3,7 @@
  * (https://wxt.dev/storage). Nothing personal and no token is ever written here.
  */
 import { storage } from 'wxt/utils/storage';
+import { parseEmailCheck } from './email-check-schema';
 import type { EmailCheckState } from './email-check-state';
 import type { NetworkRun } from './network/run';
 import { parseNetworkRun } from './network/run-schema';
@@ -35,14 +36,39 @@ export const networkRunItem = {
   },
 };
 
+const storedEmailCheck = storage.defineItem<EmailCheckState | null>('local:emailCheck', {
+  fallback: null,
+  // v2: error reasons 'blocked-by-admin', 'window-closed', 'sign-in-page-error' may appear; a
+  // v1 state is a valid v2 state.
+  version: 2,
+  migrations: { 2: (state: EmailCheckState | null) => state },
+});
+
 /**
  * The current or last email check (utils/email-check-state.ts): phase, provider, deadline, the
  * test message's token, the evidence. Local, so the wait survives a stopped worker and the
- * popup shows the verdict later. No address, subject or access token goes in here.
+ * popup shows the verdict later; validated when read back, and forgotten after
+ * EMAIL_RESULT_TTL_MS (utils/email-check-schema.ts). No address, subject or access token goes
+ * in here.
  */
-export const emailCheckItem = storage.defineItem<EmailCheckState | null>('local:emailCheck', {
-  fallback: null,
-});
+export const emailCheckItem = {
+  async getValue(): Promise<EmailCheckState | null> {
+    return parseEmailCheck(await storedEmailCheck.getValue(), Date.now());
+  },
+  setValue(state: EmailCheckState | null): Promise<void> {
+    return storedEmailCheck.setValue(state);
+  },
+  watch(callback: (state: EmailCheckState | null) => void): () => void {
+    return storedEmailCheck.watch((state) => callback(parseEmailCheck(state, Date.now())));
+  },
+  /** Deletes a stored check that is past its time (or not a check at all). */
+  async removeIfStale(): Promise<void> {
+    const stored = await storedEmailCheck.getValue();
+    if (stored !== null && parseEmailCheck(stored, Date.now()) === null) {
+      await storedEmailCheck.removeValue();
+    }
+  },
+};
 
 /**
  * The mailbox access token. Session storage only (never local or sync): it survives the

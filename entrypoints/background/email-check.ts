@@ -541,6 +541,8 @@ async function resetEmailCheck(): Promise<null> {
 
 /** A worker starts: pick up a wait (or a preparation) a stopped worker left behind. */
 async function resumeEmailCheck(): Promise<void> {
+  // A kept verdict past its week is deleted, not just hidden (PRIVACY.md, the consent note).
+  await emailCheckItem.removeIfStale();
   const stored = await emailCheckItem.getValue();
   if (!stored || !isEmailCheckActive(stored)) return;
   const hasToken = stored.provider !== null && (await currentToken(stored.provider)) !== null;
