@@ -1,8 +1,8 @@
 /**
  * The diagnostic code: the evidence of one diagnosis (utils/evidence.ts) in 18 symbols a user
- * can read over the phone, e.g. `07VM9F-CHGSRF-Z7HMT2` (a Zscaler block page on the Raftr
+ * can read over the phone, e.g. `07VM9F-CHGSRF-Z7HMT2` (v1: a Zscaler block page on the Raftr
  * names, 2026-03-02 14:00 UTC, Chrome 144, extension 0.1.0; more in
- * tests/unit/fixtures/diagnostic-codes-v1.json). It carries evidence, never prose: a decoder
+ * tests/unit/fixtures/diagnostic-codes-v*.json). It carries evidence, never prose: a decoder
  * re-derives the findings with the same rules, so an old code still decodes to the findings
  * it had (and to a rule's fix, when a rule is fixed later).
  *
@@ -59,20 +59,41 @@
  * 2 redirect host; radix 3), its length (0-13, radix 14) and 13 characters of
  * utils/network/hint.ts HINT_ALPHABET (radix 40): 2^83.55 ≤ 2^85.
  *
+ * ## Layout v3 (profile version 1)
+ * As v2 (the hint digit and block included), with three changes:
+ * - time: hours since 2026-11-01T00:00Z, up to 2030-11-01T00:00Z (35,064);
+ * - extension version: patch 0-9, minor 0-15, major 0-1 (320);
+ * - email, in the header analysis' own words (utils/email-evidence.ts): 0 = not checked, else
+ *   1 + one of two variants. A message that never arrived: source(3)·mailbox(4)·gateway(12)·
+ *   filterVerdict(8) (1,152 values; what the rules read of it). One that arrived, after those:
+ *   source(3)·placement(4)·spf(8)·dkim(7)·dmarc(7)·sendingIp(3)·mailbox(4)·gateway(12)·
+ *   filterVerdict(8)·allowOverride(3)·delay(4)·forwarded(2). Each check keeps the results
+ *   RFC 8601 gives it (V3_SPF, V3_DKIM, V3_DMARC; `policy` is stored as fail); the mailbox is a
+ *   platform, another server or unknown (a gateway product given as the mailbox is the gateway:
+ *   canonicalEmailEvidence); the filter's 'allowed' of v1 is an `allowOverride` since v3.
+ *   A decoded v3 code gives the findings of the evidence it was made from.
+ * Total ≤ 2^82.91.
+ *
  * No personal data can be in a code: the evidence has no field for one (the hint is a filter's
  * status and its own title or host, folded: utils/network/hint.ts).
  */
 
 import {
+  ALLOW_OVERRIDES,
   AUTH_VERDICTS,
+  type AuthVerdict,
   DELAY_BANDS,
   EMAIL_SOURCES,
   type EmailEvidence,
   FILTER_VERDICTS,
+  type FilterVerdict,
   MAIL_SYSTEMS,
+  type MailSystemId,
   PLACEMENTS,
   SENDING_IP_MATCHES,
+  UNKNOWN_EMAIL_EVIDENCE,
 } from './email-evidence';
+import { canonicalEmailEvidence } from './email-findings';
 import {
   BROWSER_FAMILIES,
   type BrowserFamily,
@@ -95,7 +116,7 @@ export const GROUP_SIZE = 6;
 /** Characters as displayed: symbols and the dashes between groups. */
 export const CODE_LENGTH = CODE_SYMBOLS + CODE_SYMBOLS / GROUP_SIZE - 1;
 /** The format version new codes are made in. */
-export const CURRENT_VERSION = 2;
+export const CURRENT_VERSION = 3;
 /** Symbols of a code with its hint block (v2 and later). */
 export const LONG_CODE_SYMBOLS = 2 * CODE_SYMBOLS;
 const VERSION_SHIFT = 83n;
@@ -253,6 +274,9 @@ const EMAIL_FIELDS = [
 const V1_EMAIL_SIZE = product(EMAIL_FIELDS.map(([, , count]) => count));
 
 function packEmail(email: EmailEvidence): bigint {
+  // Fields v1 has no digit for: only their "nothing seen" value fits.
+  if (email.allowOverride !== 'none') throw new Unrepresentable('allowOverride');
+  if (email.forwarded) throw new Unrepresentable('forwarded');
   const w = new DigitWriter();
   for (const [key, list, count] of EMAIL_FIELDS) {
     w.push(indexIn(list as readonly string[], count, email[key]), count);
@@ -264,8 +288,24 @@ function unpackEmail(n: bigint): EmailEvidence {
   const r = new DigitReader(n);
   const email: Record<string, string> = {};
   for (const [key, list, count] of EMAIL_FIELDS) email[key] = at(list, r.pop(count));
-  return email as unknown as EmailEvidence;
+  return { ...email, allowOverride: 'none', forwarded: false } as unknown as EmailEvidence;
 }
+
+/** How a layout holds the email part: a number below `size`. */
+interface EmailCodec {
+  size: bigint;
+  /** The evidence as this codec holds it; throws Unrepresentable when it cannot. */
+  normalize(email: EmailEvidence): EmailEvidence;
+  pack(email: EmailEvidence): bigint;
+  unpack(n: bigint): EmailEvidence;
+}
+
+const EMAIL_V1: EmailCodec = {
+  size: V1_EMAIL_SIZE,
+  normalize: (email) => unpackEmail(packEmail(email)),
+  pack: packEmail,
+  unpack: unpackEmail,
+};
 
 /**
  * The network part is a union of six variants, so that the product costs nothing when no
@@ -347,13 +387,170 @@ interface Layout {
   unpack(payload: bigint): Evidence;
 }
 
-/** What differs between the layouts that share v1's fields. */
+// ---------------------------------------------------------------------------------------------
+// Layout v3: the email part in the header analysis' own words.
+
+const V3_EPOCH = Date.UTC(2026, 10, 1);
+const V3_HOURS = 35_064; // 2026-11-01T00:00Z to 2030-11-01T00:00Z
+const V3_EXTENSION = { major: 2, minor: 16, patch: 10 } as const;
+
+/**
+ * Each check's results as RFC 8601 §2.7 lists them for it (DKIM has no softfail, DMARC no
+ * softfail or neutral; only Microsoft writes bestguesspass, for DMARC). `policy` is stored as
+ * fail, and a word a method does not have as the one the rules read alike (utils/email-findings.ts
+ * `failed`, `passed`), so a decoded code gives the same findings.
+ */
+const V3_SPF: readonly AuthVerdict[] = [
+  'unknown',
+  'pass',
+  'fail',
+  'softfail',
+  'none',
+  'neutral',
+  'temperror',
+  'permerror',
+];
+const V3_DKIM: readonly AuthVerdict[] = [
+  'unknown',
+  'pass',
+  'fail',
+  'none',
+  'neutral',
+  'temperror',
+  'permerror',
+];
+const V3_DMARC: readonly AuthVerdict[] = [
+  'unknown',
+  'pass',
+  'fail',
+  'none',
+  'temperror',
+  'permerror',
+  'bestguesspass',
+];
+const V3_FOLD: Readonly<
+  Record<'spf' | 'dkim' | 'dmarc', Partial<Record<AuthVerdict, AuthVerdict>>>
+> = {
+  spf: { policy: 'fail', bestguesspass: 'pass' },
+  dkim: { policy: 'fail', softfail: 'fail', bestguesspass: 'pass' },
+  dmarc: { policy: 'fail', softfail: 'fail', neutral: 'none' },
+};
+/** The mailbox after canonicalEmailEvidence: a platform, another server, or unknown. */
+const V3_MAILBOXES: readonly MailSystemId[] = [
+  'unknown',
+  'microsoft-365',
+  'google-workspace',
+  'other',
+];
+/** v1's 'allowed' is an override since v3 (`allowOverride`); the rules read it as 'none'. */
+const V3_FILTER_VERDICTS: readonly FilterVerdict[] = FILTER_VERDICTS.filter((v) => v !== 'allowed');
+const V3_ARRIVED = PLACEMENTS.filter((p) => p !== 'missing');
+
+/** The digits of a message that arrived, least significant first. */
+const V3_ARRIVED_FIELDS = [
+  ['source', EMAIL_SOURCES],
+  ['placement', V3_ARRIVED],
+  ['spf', V3_SPF],
+  ['dkim', V3_DKIM],
+  ['dmarc', V3_DMARC],
+  ['sendingIp', SENDING_IP_MATCHES],
+  ['mailbox', V3_MAILBOXES],
+  ['gateway', MAIL_SYSTEMS],
+  ['filterVerdict', V3_FILTER_VERDICTS],
+  ['allowOverride', ALLOW_OVERRIDES],
+  ['delay', DELAY_BANDS],
+] as const satisfies readonly (readonly [keyof EmailEvidence, readonly string[]])[];
+/** A message that never arrived: what the rules read of it (a blocked list still explains it). */
+const V3_MISSING_FIELDS = [
+  ['source', EMAIL_SOURCES],
+  ['mailbox', V3_MAILBOXES],
+  ['gateway', MAIL_SYSTEMS],
+  ['filterVerdict', V3_FILTER_VERDICTS],
+] as const satisfies readonly (readonly [keyof EmailEvidence, readonly string[]])[];
+
+const V3_MISSING_SIZE = product(V3_MISSING_FIELDS.map(([, list]) => list.length));
+/** Arrived: the fields above and `forwarded` (radix 2). */
+const V3_ARRIVED_SIZE = product(V3_ARRIVED_FIELDS.map(([, list]) => list.length)) * 2n;
+
+function normalizeEmailV3(given: EmailEvidence): EmailEvidence {
+  const email = canonicalEmailEvidence(given);
+  if (email.placement === 'missing') {
+    return {
+      source: email.source,
+      placement: 'missing',
+      spf: 'unknown',
+      dkim: 'unknown',
+      dmarc: 'unknown',
+      sendingIp: 'unknown',
+      mailbox: email.mailbox,
+      gateway: email.gateway,
+      filterVerdict: email.filterVerdict === 'allowed' ? 'none' : email.filterVerdict,
+      allowOverride: 'none',
+      forwarded: false,
+      delay: 'unknown',
+    };
+  }
+  const fold = (key: 'spf' | 'dkim' | 'dmarc') => V3_FOLD[key][email[key]] ?? email[key];
+  return {
+    ...email,
+    spf: fold('spf'),
+    dkim: fold('dkim'),
+    dmarc: fold('dmarc'),
+    filterVerdict: email.filterVerdict === 'allowed' ? 'none' : email.filterVerdict,
+    forwarded: email.forwarded === true,
+  };
+}
+
+function packEmailV3(email: EmailEvidence): bigint {
+  const w = new DigitWriter();
+  if (email.placement === 'missing') {
+    for (const [key, list] of V3_MISSING_FIELDS) {
+      w.push(indexIn<string>(list, list.length, email[key]), list.length);
+    }
+    return w.value;
+  }
+  for (const [key, list] of V3_ARRIVED_FIELDS) {
+    w.push(indexIn<string>(list, list.length, email[key] as string), list.length);
+  }
+  w.push(email.forwarded ? 1 : 0, 2);
+  return V3_MISSING_SIZE + w.value;
+}
+
+function unpackEmailV3(n: bigint): EmailEvidence {
+  const email: Record<string, string | boolean> = { ...UNKNOWN_EMAIL_EVIDENCE };
+  if (n < V3_MISSING_SIZE) {
+    const r = new DigitReader(n);
+    for (const [key, list] of V3_MISSING_FIELDS) email[key] = at(list, r.pop(list.length));
+    email.placement = 'missing';
+    return email as unknown as EmailEvidence;
+  }
+  const r = new DigitReader(n - V3_MISSING_SIZE);
+  for (const [key, list] of V3_ARRIVED_FIELDS) email[key] = at(list, r.pop(list.length));
+  email.forwarded = r.pop(2) === 1;
+  if (r.remainder !== 0n) throw new Unrepresentable('email beyond layout');
+  return email as unknown as EmailEvidence;
+}
+
+const EMAIL_V3: EmailCodec = {
+  size: V3_MISSING_SIZE + V3_ARRIVED_SIZE,
+  normalize: (email) => unpackEmailV3(packEmailV3(normalizeEmailV3(email))),
+  pack: packEmailV3,
+  unpack: unpackEmailV3,
+};
+
+/** What differs between the layouts that share v1's structure. */
 interface LayoutSpec {
   version: number;
   browserMajors: number;
   browserBase: Readonly<Record<BrowserFamily, number>>;
   /** A digit saying whether a hint block follows (v2). */
   hint: boolean;
+  /** The first hour a code can hold, and how many. */
+  epoch: number;
+  hours: number;
+  /** Extension versions below major.minor.patch (each part separately). */
+  extension: { readonly major: number; readonly minor: number; readonly patch: number };
+  email: EmailCodec;
 }
 
 const V2_SPEC: LayoutSpec = {
@@ -361,6 +558,10 @@ const V2_SPEC: LayoutSpec = {
   browserMajors: 64,
   browserBase: { chrome: 120, edge: 120, firefox: 115, other: 120 },
   hint: true,
+  epoch: V1_EPOCH,
+  hours: V1_HOURS,
+  extension: V1_EXTENSION,
+  email: EMAIL_V1,
 };
 
 function layoutOf(spec: LayoutSpec): Layout {
@@ -371,26 +572,27 @@ function layoutOf(spec: LayoutSpec): Layout {
     return Number.isInteger(major) && major >= base && major < base + majors ? major : 0;
   };
   const hintRadix = spec.hint ? 2n : 1n;
+  const { epoch, hours, extension, email: emailCodec } = spec;
   return {
     version: spec.version,
     size:
-      BigInt(V1_HOURS) *
-      product([V1_EXTENSION.major, V1_EXTENSION.minor, V1_EXTENSION.patch]) *
+      BigInt(hours) *
+      product([extension.major, extension.minor, extension.patch]) *
       BigInt(V1_COUNTS.browserFamilies) *
       BigInt(majors + 1) *
       hintRadix *
       (V1_NETWORK_SIZE + 1n) *
-      (V1_EMAIL_SIZE + 1n),
+      (emailCodec.size + 1n),
     hasHint: spec.hint,
     normalize(evidence) {
-      const hour = Math.floor((evidence.createdAt - V1_EPOCH) / EVIDENCE_TIME_RESOLUTION_MS);
-      if (!(hour >= 0 && hour < V1_HOURS)) throw new Unrepresentable('createdAt');
+      const hour = Math.floor((evidence.createdAt - epoch) / EVIDENCE_TIME_RESOLUTION_MS);
+      if (!(hour >= 0 && hour < hours)) throw new Unrepresentable('createdAt');
       const version = parseVersion(evidence.extensionVersion);
       if (
         !version ||
-        version[0] >= V1_EXTENSION.major ||
-        version[1] >= V1_EXTENSION.minor ||
-        version[2] >= V1_EXTENSION.patch
+        version[0] >= extension.major ||
+        version[1] >= extension.minor ||
+        version[2] >= extension.patch
       ) {
         throw new Unrepresentable('extensionVersion');
       }
@@ -411,9 +613,9 @@ function layoutOf(spec: LayoutSpec): Layout {
         const hint = spec.hint ? normalizeHint(evidence.network.hint) : undefined;
         network = { outcomes, ...(product ? { product } : {}), ...(hint ? { hint } : {}) };
       }
-      const email = evidence.email ? unpackEmail(packEmail(evidence.email)) : null;
+      const email = evidence.email ? emailCodec.normalize(evidence.email) : null;
       return {
-        createdAt: V1_EPOCH + hour * EVIDENCE_TIME_RESOLUTION_MS,
+        createdAt: epoch + hour * EVIDENCE_TIME_RESOLUTION_MS,
         extensionVersion: version.join('.'),
         browser: { family: evidence.browser.family, major: browserMajor(evidence.browser) },
         profileVersion: V1_PROFILE_VERSION,
@@ -423,35 +625,35 @@ function layoutOf(spec: LayoutSpec): Layout {
     },
     pack(e) {
       const w = new DigitWriter();
-      w.push(e.email ? packEmail(e.email) + 1n : 0n, V1_EMAIL_SIZE + 1n);
+      w.push(e.email ? emailCodec.pack(e.email) + 1n : 0n, emailCodec.size + 1n);
       w.push(e.network ? packNetwork(e.network) + 1n : 0n, V1_NETWORK_SIZE + 1n);
       if (spec.hint) w.push(e.network?.hint ? 1 : 0, 2);
       const major = e.browser.major;
       w.push(major === 0 ? 0 : major - spec.browserBase[e.browser.family] + 1, majors + 1);
       w.push(indexIn(BROWSER_FAMILIES, V1_COUNTS.browserFamilies, e.browser.family), 4);
       const [vMajor, vMinor, vPatch] = parseVersion(e.extensionVersion) ?? [0, 0, 0];
-      w.push(vPatch, V1_EXTENSION.patch);
-      w.push(vMinor, V1_EXTENSION.minor);
-      w.push(vMajor, V1_EXTENSION.major);
-      w.push((e.createdAt - V1_EPOCH) / EVIDENCE_TIME_RESOLUTION_MS, V1_HOURS);
+      w.push(vPatch, extension.patch);
+      w.push(vMinor, extension.minor);
+      w.push(vMajor, extension.major);
+      w.push((e.createdAt - epoch) / EVIDENCE_TIME_RESOLUTION_MS, hours);
       return w.value;
     },
     unpack(payload) {
       const r = new DigitReader(payload);
-      const email = r.popBig(V1_EMAIL_SIZE + 1n);
+      const email = r.popBig(emailCodec.size + 1n);
       const network = r.popBig(V1_NETWORK_SIZE + 1n);
       const hintFollows = spec.hint ? r.pop(2) === 1 : false;
       const majorDigit = r.pop(majors + 1);
       const family = at(BROWSER_FAMILIES, r.pop(V1_COUNTS.browserFamilies));
-      const patch = r.pop(V1_EXTENSION.patch);
-      const minor = r.pop(V1_EXTENSION.minor);
-      const major = r.pop(V1_EXTENSION.major);
-      const hour = r.pop(V1_HOURS);
+      const patch = r.pop(extension.patch);
+      const minor = r.pop(extension.minor);
+      const major = r.pop(extension.major);
+      const hour = r.pop(hours);
       if (r.remainder !== 0n) throw new Unrepresentable('payload beyond layout');
       const unpackedNetwork = network === 0n ? null : unpackNetwork(network - 1n);
       if (hintFollows && !unpackedNetwork) throw new Unrepresentable('hint without network');
       return {
-        createdAt: V1_EPOCH + hour * EVIDENCE_TIME_RESOLUTION_MS,
+        createdAt: epoch + hour * EVIDENCE_TIME_RESOLUTION_MS,
         extensionVersion: `${major}.${minor}.${patch}`,
         browser: {
           family,
@@ -461,22 +663,31 @@ function layoutOf(spec: LayoutSpec): Layout {
         // A hint announced here is filled in from the second block by the decoder.
         network:
           unpackedNetwork && hintFollows ? { ...unpackedNetwork, hint: {} } : unpackedNetwork,
-        email: email === 0n ? null : unpackEmail(email - 1n),
+        email: email === 0n ? null : emailCodec.unpack(email - 1n),
       };
     },
   };
 }
 
 const LAYOUT_V1 = layoutOf({
+  ...V2_SPEC,
   version: 1,
   browserMajors: V1_BROWSER_MAJORS,
   browserBase: V1_BROWSER_BASE,
   hint: false,
 });
 const LAYOUT_V2 = layoutOf(V2_SPEC);
+const LAYOUT_V3 = layoutOf({
+  ...V2_SPEC,
+  version: 3,
+  epoch: V3_EPOCH,
+  hours: V3_HOURS,
+  extension: V3_EXTENSION,
+  email: EMAIL_V3,
+});
 
 /** Every layout ever released, by version digit (version − 1). Never remove one. */
-const LAYOUTS: readonly (Layout | undefined)[] = [LAYOUT_V1, LAYOUT_V2];
+const LAYOUTS: readonly (Layout | undefined)[] = [LAYOUT_V1, LAYOUT_V2, LAYOUT_V3];
 
 // ---------------------------------------------------------------------------------------------
 // The hint block (v2).

@@ -16,6 +16,7 @@
  * Pure: no `browser.*`, no Node APIs.
  */
 import {
+  AUTH_VERDICTS,
   type AuthVerdict,
   type DelayBand,
   type EmailEvidence,
@@ -77,103 +78,50 @@ export type PlacementHint = 'inbox' | 'spam' | 'unknown';
 // Verdicts.
 
 /**
- * One authentication result folded to the evidence's scale (EmailEvidence keeps five values
- * until the owner widens it; the full RFC 8601 vocabulary is in `HeaderFacts`):
- * - `bestguesspass` (Microsoft: no DMARC record, but the message is aligned and would pass)
- *   counts as pass: the message authenticated as its author, which is what the findings ask;
- * - `permerror` and RFC 8601's `policy` count as fail: the sender's own record or the
- *   receiver's policy made it fail, and a receiver treats it so (RFC 7489 §6.6.2);
- * - `neutral` counts as none: RFC 7208 §8.2 says to treat it exactly like none;
- * - `temperror` stays unknown: a transient DNS error says nothing about the sender.
+ * One authentication result on the evidence's scale: RFC 8601's words as they are, with
+ * Microsoft's DMARC `bestguesspass` kept apart (AUTH_VERDICTS says why each matters), RFC
+ * 7601's older `hardfail` read as fail, and anything else (no result, an unregistered word)
+ * unknown rather than guessed.
  */
-export function foldAuthVerdict(result: string | null | undefined): AuthVerdict {
-  switch ((result ?? '').toLowerCase()) {
-    case 'pass':
-    case 'bestguesspass':
-      return 'pass';
-    case 'fail':
-    case 'hardfail':
-    case 'permerror':
-    case 'policy':
-      return 'fail';
-    case 'softfail':
-      return 'softfail';
-    case 'none':
-    case 'neutral':
-      return 'none';
-    default:
-      return 'unknown';
-  }
+export function authVerdictOf(result: string | null | undefined): AuthVerdict {
+  const word = (result ?? '').toLowerCase();
+  if (word === 'hardfail') return 'fail';
+  return word !== 'unknown' && (AUTH_VERDICTS as readonly string[]).includes(word)
+    ? (word as AuthVerdict)
+    : 'unknown';
 }
 
 /**
- * Microsoft's own verdict, from X-Forefront-Antispam-Report and X-Microsoft-Antispam
- * (learn.microsoft.com/defender-office-365/message-headers-eop-mdo). Precedence: the user's
- * and the organization's explicit lists first (they decide regardless of content), then the
- * allow mechanisms, then the content verdict from the most to the least severe.
+ * The filter's verdict on the content. Exchange Online's blocked lists come first: `SFV:BLK`
+ * (the user's Blocked Senders) and `SFV:SKB` (an anti-spam policy's blocked senders) explain a
+ * junk placement by themselves, and allow-listing would not help
+ * (learn.microsoft.com/defender-office-365/message-headers-eop-mdo). Otherwise the verdict the
+ * filters stated (utils/email-spam-headers.ts); an allow list that overrode it is
+ * `allowOverride`, not a verdict. A bulk level (BCL) alone is not one: the tenant's own
+ * threshold decides, and Exchange then stamps CAT:BULK.
  */
-export function filterVerdictOf(report: ForefrontReport | null, bcl: number | null): FilterVerdict {
-  if (!report && bcl === null) return 'none';
-  const sfv = report?.sfv ?? null;
-  const scl = report?.scl ?? null;
-  const cat = report?.cat ?? null;
-  // SFV:BLK: the sender is on the user's own Blocked Senders list.
-  if (sfv === 'BLK') return 'blocked-sender';
-  // SFV:SKB: the sender is on an anti-spam policy's blocked senders or domains list.
-  if (sfv === 'SKB') return 'blocked-by-policy';
-  // SKA: policy allow list; SFE: user's Safe Senders; SKN: a mail flow rule set SCL -1;
-  // IPV:CAL: the connection filter's IP Allow List.
-  if (sfv === 'SKA' || sfv === 'SFE' || sfv === 'SKN' || report?.ipv === 'CAL') return 'allowed';
-  // SCL 7-9 is high confidence spam (anti-spam-spam-confidence-level-scl-about).
-  if (cat === 'HSPM' || cat === 'HPHSH' || cat === 'HPHISH' || (scl !== null && scl >= 7)) {
-    return 'high-confidence-spam';
-  }
-  if (cat === 'BULK' || report?.srv === 'BULK') return 'bulk';
-  if (
-    sfv === 'SPM' ||
-    sfv === 'SKS' ||
-    cat === 'SPM' ||
-    cat === 'PHSH' ||
-    cat === 'SPOOF' ||
-    (scl !== null && scl >= 5)
-  ) {
-    return 'spam';
-  }
-  // BCL at or above 7, the default anti-spam policy's bulk threshold
-  // (anti-spam-bulk-complaint-level-bcl-about), when the filter did not call it clean.
-  if (bcl !== null && bcl >= 7 && sfv !== 'NSPM') return 'bulk';
-  if (sfv === 'NSPM' || (scl !== null && scl <= 1)) return 'not-spam';
-  return 'none';
-}
-
-/**
- * Any other filter's verdict on the evidence's scale: an allow list that let the message
- * through is 'allowed' (as SFV:SFE/SKA/SKN are), phishing counts as spam (the evidence has no
- * phishing value yet).
- */
-function filterVerdictOfFacts(facts: HeaderFacts['facts']): FilterVerdict {
-  if (facts.allowOverride !== null) return 'allowed';
-  const verdicts: Record<SpamVerdict, FilterVerdict> = {
-    'not-spam': 'not-spam',
-    spam: 'spam',
-    'high-confidence-spam': 'high-confidence-spam',
-    bulk: 'bulk',
-    phish: 'spam',
-  };
-  return facts.spamVerdict === null ? 'none' : verdicts[facts.spamVerdict];
+export function filterVerdictOf(
+  report: ForefrontReport | null,
+  spamVerdict: SpamVerdict | null,
+): FilterVerdict {
+  if (report?.sfv === 'BLK') return 'blocked-sender';
+  if (report?.sfv === 'SKB') return 'blocked-by-policy';
+  return spamVerdict ?? 'none';
 }
 
 function placementHintOf(facts: HeaderFacts['facts'], verdict: FilterVerdict): PlacementHint {
   if (facts.placementHint === 'inbox') return 'inbox';
   if (facts.placementHint === 'junk' || facts.placementHint === 'quarantine') return 'spam';
+  // An allow list decided: the message goes to the inbox whatever the content verdict.
+  if (facts.allowOverride !== null) return 'inbox';
   switch (verdict) {
     case 'blocked-sender':
     case 'blocked-by-policy':
     case 'spam':
     case 'high-confidence-spam':
     case 'bulk':
+    case 'phish':
       return 'spam';
-    case 'allowed':
     case 'not-spam':
       return 'inbox';
     default:
@@ -309,19 +257,15 @@ export function analyzeHeaders(input: unknown): HeaderAnalysis {
   const compauth = reading.auth?.results.find((r) => r.method === 'compauth');
   const path = raftrPathOf(reading);
   const { forefront, bcl } = exchangeFields(reading);
-  const filterVerdict = forefront
-    ? filterVerdictOf(forefront, bcl)
-    : facts.spamVerdict === null && facts.allowOverride === null && bcl !== null
-      ? filterVerdictOf(null, bcl)
-      : filterVerdictOfFacts(facts);
+  const filterVerdict = filterVerdictOf(forefront, facts.spamVerdict);
   const entryIp = reading.trace.hops[reading.trace.entry]?.hop.ip ?? null;
   const dated = headers.received.filter((h) => h.time !== null);
   return {
     headers,
     auth: {
-      spf: foldAuthVerdict(facts.spf),
-      dkim: foldAuthVerdict(facts.dkim),
-      dmarc: foldAuthVerdict(facts.dmarc),
+      spf: authVerdictOf(facts.spf),
+      dkim: authVerdictOf(facts.dkim),
+      dmarc: authVerdictOf(facts.dmarc),
       compauth: compauth ? { result: compauth.result, reason: compauth.reason } : null,
       authservId: reading.auth?.authservId ?? null,
     },
@@ -450,6 +394,8 @@ function evidenceOf(input: AnalyzeMessageInput, analysis: HeaderAnalysis): Email
     mailbox,
     gateway,
     filterVerdict: analysis.filterVerdict,
+    allowOverride: analysis.facts.facts.allowOverride ?? 'none',
+    forwarded: analysis.facts.facts.forwarded,
     delay: delayOf(input, analysis),
   };
 }

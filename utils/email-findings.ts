@@ -13,7 +13,7 @@
  * $4 the sending IPs quoted for PowerShell, $5 the sender domains quoted, $6 the sender
  * address and domains quoted, $7 the sending IPs in CIDR notation, $8 the finding's own detail.
  */
-import type { EmailEvidence, MailSystemId } from './email-evidence';
+import type { AuthVerdict, EmailEvidence, FilterVerdict, MailSystemId } from './email-evidence';
 import { entryRef, type Finding, type Severity, type SystemId } from './finding';
 import { messageName, type Translate } from './i18n';
 import { isGatewaySystem, mailSystemName } from './mail-systems';
@@ -31,6 +31,11 @@ export const EMAIL_FINDING_IDS = [
   'email-archived',
   'email-in-trash',
   'mailbox-access-blocked',
+  'email-spam-allowed-by-user',
+  'email-user-allow-only',
+  'email-marked-spam',
+  'email-forwarding-breaks-auth',
+  'email-auth-temperror',
 ] as const;
 export type EmailFindingId = (typeof EMAIL_FINDING_IDS)[number];
 
@@ -43,7 +48,8 @@ export type RemedyAction =
   | 'greylisting'
   | 'remove-blocked-sender'
   | 'review-policy'
-  | 'approve-app';
+  | 'approve-app'
+  | 'trust-forwarder';
 
 export interface Remedy {
   system: MailSystemId;
@@ -59,17 +65,15 @@ export interface EmailFinding extends Finding<EmailFindingId> {
  * known. 'other' (an unrecognized server) keeps generic steps.
  */
 function mailboxPlatforms(evidence: EmailEvidence): MailSystemId[] {
-  if (evidence.mailbox === 'unknown' || isGatewaySystem(evidence.mailbox)) {
-    return ['microsoft-365', 'google-workspace'];
-  }
+  if (evidence.mailbox === 'unknown') return ['microsoft-365', 'google-workspace'];
   return [evidence.mailbox];
 }
 
-/** The system in front of the mailbox, if any (a gateway product given as the mailbox counts). */
+/** The system in front of the mailbox, if any. */
 function gatewayOf(evidence: EmailEvidence): MailSystemId | null {
-  if (evidence.gateway !== 'unknown' && evidence.gateway !== evidence.mailbox)
-    return evidence.gateway;
-  return isGatewaySystem(evidence.mailbox) ? evidence.mailbox : null;
+  return evidence.gateway !== 'unknown' && evidence.gateway !== evidence.mailbox
+    ? evidence.gateway
+    : null;
 }
 
 /** Only Microsoft's filter states these verdicts (X-Forefront-Antispam-Report). */
@@ -97,7 +101,33 @@ function remediesFor(systems: readonly MailSystemId[], ...actions: RemedyAction[
   return systems.flatMap((system) => actions.map((action) => ({ system, action })));
 }
 
-const failed = (verdict: EmailEvidence['spf']) => verdict === 'fail' || verdict === 'softfail';
+/**
+ * A result that counts against the message: fail and softfail, permerror (the receiver treats
+ * a broken record as a failure, RFC 7489 §6.6.2) and RFC 8601's `policy` (failed by the
+ * receiver's local policy). temperror is not one (it passes on a retry), nor are neutral and
+ * none (no statement, RFC 7208 §8.2), nor bestguesspass.
+ */
+const failed = (verdict: AuthVerdict) =>
+  verdict === 'fail' || verdict === 'softfail' || verdict === 'permerror' || verdict === 'policy';
+
+/** A pass, or Microsoft's best guess that it would pass (no DMARC record). */
+const passed = (verdict: AuthVerdict) => verdict === 'pass' || verdict === 'bestguesspass';
+
+/** The filter's verdicts that say "spam" (blocked lists are their own findings). */
+const SPAM_VERDICTS = new Set<FilterVerdict>(['spam', 'high-confidence-spam', 'bulk', 'phish']);
+
+const AUTH_CHECKS = [
+  ['SPF', 'spf'],
+  ['DKIM', 'dkim'],
+  ['DMARC', 'dmarc'],
+] as const;
+
+/** "SPF, DMARC": the checks whose result matches. */
+function checksWhere(evidence: EmailEvidence, test: (verdict: AuthVerdict) => boolean): string {
+  return AUTH_CHECKS.filter(([, key]) => test(evidence[key]))
+    .map(([name]) => name)
+    .join(', ');
+}
 
 /** The substitutions of a finding's messages (see the file comment). */
 export function emailFindingParams(
@@ -115,7 +145,22 @@ export function emailFindingParams(
   ];
 }
 
-export function emailFindings(evidence: EmailEvidence): EmailFinding[] {
+/**
+ * The evidence as the rules read it: a gateway product given as the mailbox (an MX lookup that
+ * saw only the gateway) is the gateway in front of an unknown mailbox. The diagnostic code
+ * stores this form (utils/diagnostic-code.ts), so a decoded code gives the same findings.
+ */
+export function canonicalEmailEvidence(evidence: EmailEvidence): EmailEvidence {
+  if (!isGatewaySystem(evidence.mailbox)) return evidence;
+  return {
+    ...evidence,
+    mailbox: 'unknown',
+    gateway: evidence.gateway === 'unknown' ? evidence.mailbox : evidence.gateway,
+  };
+}
+
+export function emailFindings(given: EmailEvidence): EmailFinding[] {
+  const evidence = canonicalEmailEvidence(given);
   const found: EmailFinding[] = [];
   const gateway = gatewayOf(evidence);
   const mailboxes = mailboxPlatforms(evidence);
@@ -210,15 +255,74 @@ export function emailFindings(evidence: EmailEvidence): EmailFinding[] {
       );
       break;
     }
-    case 'inbox':
+    case 'inbox': {
+      const spamVerdict = SPAM_VERDICTS.has(evidence.filterVerdict);
+      const filter = spamFilterOf(evidence);
+      const systems = unique([filter, ...mailboxes, ...(gateway ? [gateway] : [])]);
+      if (evidence.allowOverride === 'user-safe-sender') {
+        // The user's own Safe Senders list decided (Exchange SFV:SFE, Outlook.com
+        // OFR:TrustedSenderList): colleagues without that entry get the filter's verdict. With
+        // a spam verdict, that is junk; without one, the check cannot tell.
+        add(
+          spamVerdict ? 'email-spam-allowed-by-user' : 'email-user-allow-only',
+          spamVerdict ? 'blocking' : 'minor',
+          'spam-filter',
+          senderEntries,
+          remediesFor(systems, 'allow-senders'),
+          emailFindingParams(filter, systems),
+        );
+      } else if (spamVerdict && evidence.allowOverride === 'none') {
+        // Scored as spam and delivered anyway (a filter that only tags, a gateway's verdict
+        // the mailbox ignored): a stricter setting or a rule on the tag junks it.
+        add(
+          'email-marked-spam',
+          'minor',
+          'spam-filter',
+          senderEntries,
+          remediesFor(systems, 'allow-senders'),
+          emailFindingParams(filter, systems),
+        );
+      }
       break;
+    }
   }
 
   // A gateway in front makes the mailbox see the gateway's IP, so SPF fails although Raftr's
   // mail is fine (and a gateway that rewrites links or adds banners breaks DKIM too): the
   // mailbox must be told to look past the gateway (Enhanced Filtering for Connectors in
   // Microsoft 365, an inbound gateway in Google Workspace). email.md, "Headers".
-  const gatewayBreaksSpf = arrived && gateway !== null && failed(evidence.spf);
+  // Forwarding between mailboxes breaks SPF (another server sends it on) and, when the message
+  // is changed, DKIM and so DMARC (RFC 7960): the forwarder must rewrite the envelope (SRS) or
+  // seal with ARC, and the receiver trust that seal. Raftr's records are not at fault.
+  const forwardingBreaksAuth =
+    arrived && evidence.forwarded && (failed(evidence.spf) || failed(evidence.dmarc));
+  if (forwardingBreaksAuth) {
+    add(
+      'email-forwarding-breaks-auth',
+      authSeverity,
+      'mail-gateway',
+      [entryRef('mail-authentication')],
+      remediesFor(mailboxes, 'trust-forwarder'),
+      emailFindingParams(evidence.mailbox, mailboxes, checksWhere(evidence, failed)),
+    );
+  }
+
+  // A temporary DNS error at the receiver (RFC 8601 §2.7.1 temperror): not an allow-list
+  // problem, and the next message usually passes.
+  const temporary = checksWhere(evidence, (v) => v === 'temperror');
+  if (arrived && temporary) {
+    add(
+      'email-auth-temperror',
+      'minor',
+      'mail-gateway',
+      [],
+      [],
+      emailFindingParams(spamFilterOf(evidence), mailboxes, temporary),
+    );
+  }
+
+  const gatewayBreaksSpf =
+    arrived && !forwardingBreaksAuth && gateway !== null && failed(evidence.spf);
   if (gatewayBreaksSpf && gateway) {
     add(
       'email-gateway-breaks-spf',
@@ -233,13 +337,10 @@ export function emailFindings(evidence: EmailEvidence): EmailFinding[] {
   const authFailed =
     arrived &&
     !gatewayBreaksSpf &&
-    (evidence.dmarc === 'fail' || (failed(evidence.spf) && evidence.dkim !== 'pass'));
+    !forwardingBreaksAuth &&
+    (failed(evidence.dmarc) || (failed(evidence.spf) && !passed(evidence.dkim)));
   if (authFailed) {
-    const checks = [
-      failed(evidence.spf) ? 'SPF' : '',
-      failed(evidence.dkim) ? 'DKIM' : '',
-      evidence.dmarc === 'fail' ? 'DMARC' : '',
-    ].filter(Boolean);
+    const checks = [checksWhere(evidence, failed)];
     // From Raftr's own sending IP, a failure is Raftr's to fix (its SPF or DKIM records);
     // from another address, something relayed the message on the way: trust it as a gateway.
     const fromRaftr = evidence.sendingIp === 'expected';

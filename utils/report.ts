@@ -209,6 +209,8 @@ function emailRows(email: EmailEvidence, t: Translate): EvidenceRow[] {
       email.gateway === 'unknown' ? t('diag_none_seen') : mailSystemLabel(email.gateway, t),
     ),
     row('filterVerdict', t(messageName('diag_filter', email.filterVerdict))),
+    row('allowOverride', t(messageName('diag_allow', email.allowOverride))),
+    row('forwarded', t(email.forwarded ? 'diag_forwarded_yes' : 'diag_forwarded_no')),
     row('delay', t(messageName('diag_delay', email.delay))),
     row('source', t(messageName('diag_source', email.source))),
   ];

@@ -14,6 +14,7 @@ import {
   V1_COUNTS,
 } from '@/utils/diagnostic-code';
 import {
+  ALLOW_OVERRIDES,
   AUTH_VERDICTS,
   DELAY_BANDS,
   EMAIL_SOURCES,
@@ -21,6 +22,7 @@ import {
   MAIL_SYSTEMS,
   PLACEMENTS,
   SENDING_IP_MATCHES,
+  UNKNOWN_EMAIL_EVIDENCE,
 } from '@/utils/email-evidence';
 import { EMAIL_FINDING_IDS } from '@/utils/email-findings';
 import { BROWSER_FAMILIES, type Evidence, findingsFor } from '@/utils/evidence';
@@ -29,9 +31,17 @@ import { NETWORK_FINDING_IDS } from '@/utils/network/findings';
 import { OUTCOMES } from '@/utils/network/outcomes';
 import { PROBE_TARGET_IDS, PROFILE_VERSION } from '@/utils/profile';
 import packageJson from '../../package.json';
-import { rawEvidence, V1_EPOCH, v1Evidence, v2Evidence } from './evidence-arbitraries';
+import {
+  rawEvidence,
+  V1_EPOCH,
+  V3_EPOCH,
+  v1Evidence,
+  v2Evidence,
+  v3RawEvidence,
+} from './evidence-arbitraries';
 import golden from './fixtures/diagnostic-codes-v1.json';
 import goldenV2 from './fixtures/diagnostic-codes-v2.json';
+import goldenV3 from './fixtures/diagnostic-codes-v3.json';
 
 /** Property runs: the identity is cheap (a few BigInt operations), so run it wide. */
 const RUNS = 20_000;
@@ -101,7 +111,7 @@ describe('diagnostic code: identity', HEAVY, () => {
   });
 
   it('keeps each layout inside its quarter of the code space, and the hint block in 17 symbols', () => {
-    for (const version of [1, 2]) {
+    for (const version of [1, 2, 3]) {
       const size = layoutSize(version) ?? 0n;
       expect(size).toBeGreaterThan(0n);
       expect(size <= 2n ** 83n, `v${version}`).toBe(true);
@@ -130,24 +140,44 @@ describe('diagnostic code: identity', HEAVY, () => {
   });
 
   it('can encode the version in package.json and the current profile', () => {
-    const [sample] = fc.sample(v1Evidence, { numRuns: 1, seed: 2 });
+    const [sample] = fc.sample(v3RawEvidence, { numRuns: 1, seed: 2 });
     const evidence = { ...(sample as Evidence), extensionVersion: packageJson.version };
     expect(encodeEvidence({ ...evidence, profileVersion: PROFILE_VERSION }).ok).toBe(true);
   });
 
   it('knows every value of every enumeration (else a new layout is due)', () => {
-    // Appending a value is fine for old codes, but v1 cannot encode the new value: add a layout.
+    // Appending a value is fine for old codes, but the current layout must hold it (or fold it
+    // to one the rules read alike): add a layout otherwise.
     expect(PROBE_TARGET_IDS.length).toBe(V1_COUNTS.probes);
     expect(OUTCOMES.length).toBe(V1_COUNTS.outcomes);
     expect(BLOCK_PRODUCT_IDS.length).toBe(V1_COUNTS.products);
     expect(BROWSER_FAMILIES.length).toBe(V1_COUNTS.browserFamilies);
     expect(EMAIL_SOURCES.length).toBe(V1_COUNTS.sources);
     expect(PLACEMENTS.length).toBe(V1_COUNTS.placements);
-    expect(AUTH_VERDICTS.length).toBe(V1_COUNTS.authVerdicts);
     expect(SENDING_IP_MATCHES.length).toBe(V1_COUNTS.sendingIps);
     expect(MAIL_SYSTEMS.length).toBe(V1_COUNTS.mailSystems);
-    expect(FILTER_VERDICTS.length).toBe(V1_COUNTS.filterVerdicts);
     expect(DELAY_BANDS.length).toBe(V1_COUNTS.delays);
+    // The email verdicts grew in v3: every value encodes there, with its findings.
+    const [sample] = fc.sample(v3RawEvidence, { numRuns: 1, seed: 5 });
+    const base = { ...(sample as Evidence), network: null };
+    const arrived = {
+      ...UNKNOWN_EMAIL_EVIDENCE,
+      source: 'mailbox' as const,
+      placement: 'inbox' as const,
+    };
+    const variants = [
+      ...AUTH_VERDICTS.flatMap((v) => [{ spf: v }, { dkim: v }, { dmarc: v }]),
+      ...FILTER_VERDICTS.map((filterVerdict) => ({ filterVerdict })),
+      ...ALLOW_OVERRIDES.map((allowOverride) => ({ allowOverride })),
+      ...MAIL_SYSTEMS.flatMap((system) => [{ mailbox: system }, { gateway: system }]),
+      { forwarded: true },
+    ];
+    for (const variant of variants) {
+      const evidence = { ...base, email: { ...arrived, ...variant } };
+      const encoded = encodeEvidence(evidence);
+      expect(encoded.ok, JSON.stringify(variant)).toBe(true);
+      if (encoded.ok) expect(findingsFor(encoded.evidence)).toStrictEqual(findingsFor(evidence));
+    }
   });
 });
 
@@ -252,10 +282,10 @@ describe('diagnostic code: typos', HEAVY, () => {
   });
 
   it('tells a code of a format it does not know from a typo', () => {
-    // A v3 code: version digit 2 → the first symbol is G-Q. Checksum valid, layout unknown.
-    const data = [16, ...new Array(16).fill(0)];
+    // A v4 code: version digit 3 → the first symbol is R-Z. Checksum valid, layout unknown.
+    const data = [24, ...new Array(16).fill(0)];
     const code = [...data, checkSymbol(data)].map((s) => ALPHABET[s]).join('');
-    expect(decodeCode(code)).toMatchObject({ ok: false, reason: 'unknown-version', params: ['3'] });
+    expect(decodeCode(code)).toMatchObject({ ok: false, reason: 'unknown-version', params: ['4'] });
   });
 
   it('never throws, whatever it is given', () => {
@@ -354,6 +384,94 @@ describe('diagnostic code: v2, with what an unrecognised filter showed', HEAVY, 
       expect(decoded.version).toBe(2);
       expect(decoded.evidence).toStrictEqual(fixture.evidence);
       expect(codeOf(decoded.evidence, 2)).toBe(fixture.code);
+      expect(findingsFor(decoded.evidence)).toStrictEqual(fixture.findings);
+    },
+  );
+});
+
+describe("diagnostic code: v3, the email part in the header analysis' words", HEAVY, () => {
+  it('decodes to the evidence it was made from, normalized, with the same findings', () => {
+    fc.assert(
+      fc.property(v3RawEvidence, (evidence) => {
+        const encoded = encodeEvidence(evidence);
+        expect(encoded.ok).toBe(true);
+        if (!encoded.ok) return;
+        const decoded = decodeCode(encoded.code);
+        expect(decoded.ok && decoded.version).toBe(3);
+        expect(decoded.ok && decoded.evidence).toStrictEqual(encoded.evidence);
+        expect(findingsFor(encoded.evidence)).toStrictEqual(findingsFor(evidence));
+        // Normalizing twice changes nothing: the code of a decoded code is the code.
+        expect(codeOf(encoded.evidence, 3)).toBe(encoded.code);
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it('keeps the results RFC 8601 gives each check, and what overrode the filter', () => {
+    const [sample] = fc.sample(v3RawEvidence, { numRuns: 1, seed: 9 });
+    const email = {
+      ...UNKNOWN_EMAIL_EVIDENCE,
+      source: 'pasted-headers' as const,
+      placement: 'inbox' as const,
+      spf: 'temperror' as const,
+      dkim: 'permerror' as const,
+      dmarc: 'bestguesspass' as const,
+      filterVerdict: 'phish' as const,
+      allowOverride: 'user-safe-sender' as const,
+      forwarded: true,
+    };
+    const encoded = encodeEvidence({ ...(sample as Evidence), email });
+    expect(encoded.ok && encoded.evidence.email).toStrictEqual(email);
+  });
+
+  it('refuses evidence outside v3 as a value, never a wrong code', () => {
+    const [sample] = fc.sample(v3RawEvidence, { numRuns: 1, seed: 1 });
+    const evidence = sample as Evidence;
+    expect(encodeEvidence({ ...evidence, createdAt: V3_EPOCH - 1 })).toMatchObject({
+      ok: false,
+      field: 'createdAt',
+    });
+    expect(encodeEvidence({ ...evidence, createdAt: Date.UTC(2030, 10, 1) })).toMatchObject({
+      ok: false,
+      field: 'createdAt',
+    });
+    expect(encodeEvidence({ ...evidence, extensionVersion: '0.16.0' })).toMatchObject({
+      ok: false,
+      field: 'extensionVersion',
+    });
+  });
+
+  it('v1 and v2 refuse what only v3 holds, rather than fold it into other findings', () => {
+    const [sample] = fc.sample(v1Evidence, { numRuns: 1, seed: 4 });
+    const email = {
+      ...UNKNOWN_EMAIL_EVIDENCE,
+      source: 'mailbox' as const,
+      placement: 'inbox' as const,
+    };
+    for (const version of [1, 2]) {
+      for (const extra of [
+        { spf: 'temperror' as const },
+        { forwarded: true },
+        { allowOverride: 'org-allow' as const },
+      ]) {
+        const result = encodeEvidence(
+          { ...(sample as Evidence), email: { ...email, ...extra } },
+          version,
+        );
+        expect(result.ok, `v${version} ${JSON.stringify(extra)}`).toBe(false);
+      }
+    }
+  });
+
+  it.each(goldenV3.codes.map((g) => [g.name, g] as const))(
+    'still decodes "%s"',
+    (_name, fixture) => {
+      const decoded = decodeCode(fixture.code);
+      expect(decoded.ok).toBe(true);
+      if (!decoded.ok) return;
+      expect(decoded.version).toBe(3);
+      expect(decoded.evidence).toStrictEqual(fixture.evidence);
+      expect(codeOf(decoded.evidence, 3)).toBe(fixture.code);
       expect(findingsFor(decoded.evidence)).toStrictEqual(fixture.findings);
     },
   );

@@ -7,17 +7,18 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   analyzeMessage,
+  authVerdictOf,
   delayBandOf,
   type ExplainReport,
   explainHeaders,
   filterVerdictOf,
-  foldAuthVerdict,
   placementFromGmailLabels,
   placementFromGraphFolder,
   sendingIpMatch,
 } from '../../utils/email-analysis';
 import type { EmailEvidence } from '../../utils/email-evidence';
 import { parseForefrontReport, parseHeaderBlock } from '../../utils/email-headers';
+import { readExchangeOnline } from '../../utils/email-spam-headers';
 import { ENTRIES } from '../../utils/profile';
 
 const fixture = (name: string) =>
@@ -45,16 +46,28 @@ describe('placement', () => {
 });
 
 describe('filterVerdictOf (learn.microsoft.com/defender-office-365/message-headers-eop-mdo)', () => {
-  const verdict = (value: string, bcl: number | null = null) =>
-    filterVerdictOf(parseForefrontReport(value), bcl);
+  /** Exchange Online's report as the analysis reads it: the verdict, and the override apart. */
+  const read = (value: string) => {
+    const reading = readExchangeOnline((name) =>
+      name === 'X-Forefront-Antispam-Report' ? value : null,
+    );
+    return {
+      verdict: filterVerdictOf(parseForefrontReport(value), reading?.verdict ?? null),
+      override: reading?.override ?? null,
+    };
+  };
+  const verdict = (value: string) => read(value).verdict;
 
-  it('reads the explicit lists first', () => {
+  it('reads the blocked lists first', () => {
     expect(verdict('SFV:BLK;SCL:6;')).toBe('blocked-sender');
     expect(verdict('SFV:SKB;SCL:6;')).toBe('blocked-by-policy');
-    expect(verdict('SFV:SKA;SCL:-1;')).toBe('allowed');
-    expect(verdict('SFV:SFE;SCL:-1;')).toBe('allowed');
-    expect(verdict('SFV:SKN;SCL:-1;')).toBe('allowed');
-    expect(verdict('IPV:CAL;SCL:-1;SFV:NSPM;')).toBe('allowed');
+  });
+
+  it('keeps an allow list apart from the verdict: no verdict of its own', () => {
+    expect(read('SFV:SKA;SCL:-1;')).toEqual({ verdict: 'none', override: 'org-allow' });
+    expect(read('SFV:SFE;SCL:-1;')).toEqual({ verdict: 'none', override: 'user-safe-sender' });
+    expect(read('SFV:SKN;SCL:-1;')).toEqual({ verdict: 'none', override: 'org-allow' });
+    expect(read('IPV:CAL;SCL:-1;SFV:NSPM;')).toEqual({ verdict: 'none', override: 'org-allow' });
   });
 
   it('then the content verdict, most severe first', () => {
@@ -62,30 +75,42 @@ describe('filterVerdictOf (learn.microsoft.com/defender-office-365/message-heade
     expect(verdict('SCL:7;SFV:SPM;')).toBe('high-confidence-spam');
     expect(verdict('SCL:6;SFV:SPM;CAT:BULK;SRV:BULK;')).toBe('bulk');
     expect(verdict('SCL:5;SFV:SPM;CAT:SPM;')).toBe('spam');
+    expect(verdict('SCL:5;SFV:SPM;CAT:PHSH;')).toBe('phish');
     expect(verdict('SCL:6;')).toBe('spam');
     expect(verdict('SFV:SKS;')).toBe('spam');
     expect(verdict('SCL:1;SFV:NSPM;CAT:NONE;')).toBe('not-spam');
-    expect(verdict('SCL:-1;')).toBe('not-spam');
+    // SCL -1: filtering was skipped, which is not a verdict of "not spam".
+    expect(verdict('SCL:-1;')).toBe('none');
     expect(verdict('CTRY:US;')).toBe('none');
   });
 
-  it('counts BCL at or over the default policy threshold (7) as bulk unless the filter said clean', () => {
-    expect(filterVerdictOf(null, 7)).toBe('bulk');
-    expect(filterVerdictOf(null, 6)).toBe('none');
-    expect(verdict('SFV:NSPM;SCL:1;', 8)).toBe('not-spam');
+  it("takes any other filter's verdict as it is", () => {
+    expect(filterVerdictOf(null, 'bulk')).toBe('bulk');
     expect(filterVerdictOf(null, null)).toBe('none');
   });
 });
 
 describe('verdict helpers', () => {
   it('folds authentication results (RFC 8601 §2.7, Microsoft bestguesspass)', () => {
-    expect(foldAuthVerdict('pass')).toBe('pass');
-    expect(foldAuthVerdict('bestguesspass')).toBe('pass');
-    expect(foldAuthVerdict('permerror')).toBe('fail');
-    expect(foldAuthVerdict('softfail')).toBe('softfail');
-    expect(foldAuthVerdict('neutral')).toBe('none');
-    expect(foldAuthVerdict('temperror')).toBe('unknown');
-    expect(foldAuthVerdict(undefined)).toBe('unknown');
+    // RFC 8601's words kept apart: each calls for another answer (email-findings.ts).
+    for (const word of [
+      'pass',
+      'fail',
+      'softfail',
+      'none',
+      'neutral',
+      'temperror',
+      'permerror',
+      'policy',
+      'bestguesspass',
+    ]) {
+      expect(authVerdictOf(word)).toBe(word);
+      expect(authVerdictOf(word.toUpperCase())).toBe(word);
+    }
+    expect(authVerdictOf('hardfail')).toBe('fail');
+    expect(authVerdictOf('unknown')).toBe('unknown');
+    expect(authVerdictOf('maybe')).toBe('unknown');
+    expect(authVerdictOf(undefined)).toBe('unknown');
   });
 
   it('bands delays', () => {
@@ -123,6 +148,8 @@ describe('analyzeMessage', () => {
       mailbox: 'google-workspace',
       gateway: 'unknown',
       filterVerdict: 'none',
+      allowOverride: 'none',
+      forwarded: false,
       delay: 'under-1m',
     });
   });
@@ -242,6 +269,8 @@ describe('analyzeMessage', () => {
       mailbox: 'microsoft-365',
       gateway: 'mimecast',
       filterVerdict: 'none',
+      allowOverride: 'none',
+      forwarded: false,
       delay: 'unknown',
     });
     expect(analyzeMessage({ headers: null })).toMatchObject({
@@ -364,7 +393,7 @@ describe('explainHeaders', () => {
   it("real Outlook paste (bugalert#38): another SendGrid customer's IP, bestguesspass", () => {
     const report = explainHeaders(fixture('outlook-bugalert-38.txt'));
     expect(report).toMatchObject({
-      auth: { spf: 'pass', dkim: 'pass', dmarc: 'pass', authservId: null },
+      auth: { spf: 'pass', dkim: 'pass', dmarc: 'bestguesspass', authservId: null },
       sendingIp: '149.72.167.116',
       sendingIpExpected: false,
       receivingSystem: 'microsoft-365',

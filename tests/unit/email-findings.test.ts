@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  ALLOW_OVERRIDES,
   AUTH_VERDICTS,
   DELAY_BANDS,
   type EmailEvidence,
@@ -36,6 +37,8 @@ const DELIVERED: EmailEvidence = {
   mailbox: 'microsoft-365',
   gateway: 'unknown',
   filterVerdict: 'not-spam',
+  allowOverride: 'none',
+  forwarded: false,
   delay: 'under-1m',
 };
 const evidence = (change: Partial<EmailEvidence>): EmailEvidence => ({ ...DELIVERED, ...change });
@@ -302,27 +305,38 @@ describe('each finding from its evidence', () => {
 describe('every evidence the code can carry', () => {
   // The dimensions that change which findings and remedies come out, with every value of each.
   const all: EmailEvidence[] = [];
+  // The mailbox as the rules read it (canonicalEmailEvidence turns a gateway product given as
+  // the mailbox into the gateway); delay and forwarding paired to keep the product small.
+  const mailboxes = ['unknown', 'microsoft-365', 'google-workspace', 'other'] as const;
+  const paths = [
+    ['under-1m', false],
+    ['over-15m', true],
+    ['under-1m', true],
+  ] as const;
   for (const placement of PLACEMENTS)
-    for (const spf of ['pass', 'softfail', 'unknown'] as const)
+    for (const spf of ['pass', 'softfail', 'temperror'] as const)
       for (const dkim of ['pass', 'fail'] as const)
         for (const dmarc of ['pass', 'fail'] as const)
           for (const sendingIp of SENDING_IP_MATCHES)
-            for (const mailbox of MAIL_SYSTEMS)
+            for (const mailbox of mailboxes)
               for (const gateway of MAIL_SYSTEMS)
                 for (const filterVerdict of FILTER_VERDICTS)
-                  for (const delay of ['under-1m', 'over-15m'] as const)
-                    all.push({
-                      source: 'mailbox',
-                      placement,
-                      spf,
-                      dkim,
-                      dmarc,
-                      sendingIp,
-                      mailbox,
-                      gateway,
-                      filterVerdict,
-                      delay,
-                    });
+                  for (const allowOverride of ALLOW_OVERRIDES)
+                    for (const [delay, forwarded] of paths)
+                      all.push({
+                        source: 'mailbox',
+                        placement,
+                        spf,
+                        dkim,
+                        dmarc,
+                        sendingIp,
+                        mailbox,
+                        gateway,
+                        filterVerdict,
+                        allowOverride,
+                        forwarded,
+                        delay,
+                      });
 
   it('gives at least one finding, with six parameters, and a message for every remedy', () => {
     const remedyKeys = new Set<string>();
@@ -349,7 +363,20 @@ describe('every evidence the code can carry', () => {
 
   it('keeps the fixed-order enumerations the diagnostic code relies on', () => {
     expect(PLACEMENTS).toEqual(['inbox', 'spam', 'archived', 'trash', 'missing']);
-    expect(AUTH_VERDICTS).toEqual(['unknown', 'pass', 'fail', 'softfail', 'none']);
+    expect(AUTH_VERDICTS).toEqual([
+      'unknown',
+      'pass',
+      'fail',
+      'softfail',
+      'none',
+      'neutral',
+      'temperror',
+      'permerror',
+      'policy',
+      'bestguesspass',
+    ]);
+    expect(FILTER_VERDICTS.slice(-2)).toEqual(['allowed', 'phish']);
+    expect(ALLOW_OVERRIDES).toEqual(['none', 'user-safe-sender', 'org-allow']);
     expect(DELAY_BANDS).toEqual(['unknown', 'under-1m', 'under-15m', 'over-15m']);
   });
 });

@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check';
 import {
+  ALLOW_OVERRIDES,
   AUTH_VERDICTS,
   DELAY_BANDS,
   EMAIL_SOURCES,
@@ -49,6 +50,7 @@ export const rawNetwork: fc.Arbitrary<NetworkEvidence> = fc
   .tuple(outcomes, fc.option(fc.constantFrom(...BLOCK_PRODUCT_IDS), { nil: undefined }))
   .map(([o, product]) => (product ? { outcomes: o, product } : { outcomes: o }));
 
+/** Email evidence with any value of every field (v3 normalizes what it cannot hold). */
 export const email: fc.Arbitrary<EmailEvidence> = fc.record(
   {
     source: fc.constantFrom(...EMAIL_SOURCES),
@@ -60,6 +62,27 @@ export const email: fc.Arbitrary<EmailEvidence> = fc.record(
     mailbox: fc.constantFrom(...MAIL_SYSTEMS),
     gateway: fc.constantFrom(...MAIL_SYSTEMS),
     filterVerdict: fc.constantFrom(...FILTER_VERDICTS),
+    allowOverride: fc.constantFrom(...ALLOW_OVERRIDES),
+    forwarded: fc.boolean(),
+    delay: fc.constantFrom(...DELAY_BANDS),
+  },
+  NO_NULL_PROTOTYPE,
+);
+
+/** The email values layouts v1 and v2 know (their counts: V1_COUNTS). */
+export const v1Email: fc.Arbitrary<EmailEvidence> = fc.record(
+  {
+    source: fc.constantFrom(...EMAIL_SOURCES),
+    placement: fc.constantFrom(...PLACEMENTS),
+    spf: fc.constantFrom(...AUTH_VERDICTS.slice(0, 5)),
+    dkim: fc.constantFrom(...AUTH_VERDICTS.slice(0, 5)),
+    dmarc: fc.constantFrom(...AUTH_VERDICTS.slice(0, 5)),
+    sendingIp: fc.constantFrom(...SENDING_IP_MATCHES),
+    mailbox: fc.constantFrom(...MAIL_SYSTEMS),
+    gateway: fc.constantFrom(...MAIL_SYSTEMS),
+    filterVerdict: fc.constantFrom(...FILTER_VERDICTS.slice(0, 8)),
+    allowOverride: fc.constant('none' as const),
+    forwarded: fc.constant(false),
     delay: fc.constantFrom(...DELAY_BANDS),
   },
   NO_NULL_PROTOTYPE,
@@ -82,7 +105,7 @@ export const v1Evidence: fc.Arbitrary<Evidence> = fc.record(
     browser: v1Browser,
     profileVersion: fc.constant(1),
     network: fc.option(v1Network, { nil: null }),
-    email: fc.option(email, { nil: null }),
+    email: fc.option(v1Email, { nil: null }),
   },
   NO_NULL_PROTOTYPE,
 );
@@ -107,7 +130,7 @@ export const rawEvidence: fc.Arbitrary<Evidence> = fc.record(
     ),
     profileVersion: fc.constant(1),
     network: fc.option(rawNetwork, { nil: null }),
-    email: fc.option(email, { nil: null }),
+    email: fc.option(v1Email, { nil: null }),
   },
   NO_NULL_PROTOTYPE,
 );
@@ -151,6 +174,37 @@ export const v2Evidence: fc.Arbitrary<Evidence> = fc.record(
     browser: fc
       .tuple(fc.constantFrom(...BROWSER_FAMILIES), fc.integer({ min: -1, max: 63 }))
       .map(([family, offset]) => ({ family, major: offset < 0 ? 0 : BASE_V2[family] + offset })),
+    profileVersion: fc.constant(1),
+    network: fc.option(v2Network, { nil: null }),
+    email: fc.option(v1Email, { nil: null }),
+  },
+  NO_NULL_PROTOTYPE,
+);
+
+export const V3_EPOCH = Date.UTC(2026, 10, 1);
+export const V3_HOURS = 35_064;
+
+/**
+ * What the popup could hand a v3 encoder: any email value (v3 normalizes: folds, the canonical
+ * mailbox), any hour and version in v3's range, any browser major.
+ */
+export const v3RawEvidence: fc.Arbitrary<Evidence> = fc.record(
+  {
+    createdAt: fc.integer({ min: V3_EPOCH, max: V3_EPOCH + V3_HOURS * HOUR - 1 }),
+    extensionVersion: fc
+      .tuple(
+        fc.integer({ min: 0, max: 1 }),
+        fc.integer({ min: 0, max: 15 }),
+        fc.integer({ min: 0, max: 9 }),
+      )
+      .map((v) => v.join('.')),
+    browser: fc.record(
+      {
+        family: fc.constantFrom(...BROWSER_FAMILIES),
+        major: fc.integer({ min: 0, max: 400 }),
+      },
+      NO_NULL_PROTOTYPE,
+    ),
     profileVersion: fc.constant(1),
     network: fc.option(v2Network, { nil: null }),
     email: fc.option(email, { nil: null }),

@@ -64,6 +64,8 @@ const EMAIL: EmailEvidence = {
   mailbox: 'google-workspace',
   gateway: 'proofpoint',
   filterVerdict: 'none',
+  allowOverride: 'none',
+  forwarded: false,
   delay: 'unknown',
 };
 const PARTS = {

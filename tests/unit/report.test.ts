@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeCode, encodeEvidence } from '@/utils/diagnostic-code';
 import {
+  ALLOW_OVERRIDES,
   AUTH_VERDICTS,
   DELAY_BANDS,
   EMAIL_SOURCES,
@@ -52,10 +53,12 @@ const SPAM: EmailEvidence = {
   mailbox: 'microsoft-365',
   gateway: 'unknown',
   filterVerdict: 'spam',
+  allowOverride: 'none',
+  forwarded: false,
   delay: 'under-1m',
 };
 const EVIDENCE: Evidence = {
-  createdAt: Date.UTC(2026, 2, 2, 14),
+  createdAt: Date.UTC(2026, 10, 2, 14),
   extensionVersion: '0.1.0',
   browser: { family: 'edge', major: 144 },
   profileVersion: 1,
@@ -154,11 +157,11 @@ describe('the evidence in words', () => {
       'extensionVersion',
       'profileVersion',
     ]);
-    expect(text.general[0]?.value).toBe('2026-03-02 14:00–15:00 UTC');
+    expect(text.general[0]?.value).toBe('2026-11-02 14:00–15:00 UTC');
     expect(text.general[1]?.value).toBe('Microsoft Edge 144');
     expect(text.network?.map((r) => r.field)).toEqual([...PROBE_TARGET_IDS, 'product']);
     expect(text.network?.at(-1)?.value).toBe('Zscaler');
-    expect(text.email?.map((r) => r.field)).toHaveLength(10);
+    expect(text.email?.map((r) => r.field)).toHaveLength(12);
     for (const row of [...text.general, ...(text.network ?? []), ...(text.email ?? [])]) {
       expect(row.label, row.field).not.toBe('');
       expect(row.value, row.field).not.toBe('');
@@ -172,6 +175,9 @@ describe('the evidence in words', () => {
       ...SENDING_IP_MATCHES.map((v) => messageName('diag_sending_ip', v)),
       ...FILTER_VERDICTS.map((v) => messageName('diag_filter', v)),
       ...DELAY_BANDS.map((v) => messageName('diag_delay', v)),
+      ...ALLOW_OVERRIDES.map((v) => messageName('diag_allow', v)),
+      'diag_forwarded_yes',
+      'diag_forwarded_no',
       ...EMAIL_SOURCES.map((v) => messageName('diag_source', v)),
       ...MAIL_SYSTEMS.map((v) => messageName('mail_system', v)),
       ...BROWSER_FAMILIES.map((v) => messageName('browser', v)),
