@@ -19,6 +19,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
+import { scoreEmailCorpus } from '../tests/corpus/email/score';
 import { loadNetworkCorpus } from '../tests/corpus/network';
 import { loadHoldoutCorpus } from '../tests/corpus/network/holdout';
 import { scoreNetworkCorpus } from '../tests/corpus/network/score';
@@ -246,6 +247,22 @@ function printCorpusScores(): void {
       `| ${label} | ${score.filters} (${score.products}) | ${score.detected}/${score.filters} | ${score.namedAsFilter}/${score.filters} | ${score.detectedWithoutFingerprints}/${score.filters} | ${score.accepted}/${score.genuine} | ${score.falseAlarms.length}${score.falseAlarms.length ? ` (${score.falseAlarms.join(', ')})` : ''} |`,
     );
     if (score.missed.length) console.log(`  missed (${label}): ${score.missed.join(', ')}`);
+  }
+  // The email header corpus: public header blocks, 10 hand-written facts each
+  // (tests/corpus/email, scored by tests/corpus/email/score.ts).
+  const email = scoreEmailCorpus();
+  console.log(
+    '\nEmail header corpus (real header blocks from public sources, facts written by hand):',
+  );
+  console.log('| samples | facts right / facts | samples fully right |');
+  console.log('|---|---|---|');
+  console.log(
+    `| ${email.samples} | ${email.factsRight}/${email.facts} (${((100 * email.factsRight) / email.facts).toFixed(1)}%) | ${email.samplesFullyRight}/${email.samples} |`,
+  );
+  for (const wrong of email.wrong) {
+    console.log(
+      `  wrong: ${wrong.id} ${wrong.fact}: expected ${JSON.stringify(wrong.expected)}, got ${JSON.stringify(wrong.got)}`,
+    );
   }
 }
 

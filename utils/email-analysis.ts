@@ -320,8 +320,31 @@ export interface AnalyzeMessageInput {
   source?: EmailSource;
 }
 
+/**
+ * The fields that say how a message travelled: servers add them on the way (RFC 5321 §4.4,
+ * RFC 8601, RFC 7208 §9.1, RFC 6376).
+ */
+const TRACE_FIELD =
+  /^(received|authentication-results|arc-authentication-results|received-spf|return-path|delivered-to|dkim-signature)$/i;
+
+/**
+ * Whether the input is a message's headers: a trace field, or anything the header analysis
+ * could read (a filter's verdict, a receiving system, a gateway). A paste with neither (a link
+ * to the message, a note, the visible From and Subject lines) explains nothing: it is
+ * unreadable, never "delivered".
+ */
 function hasHeaders(analysis: HeaderAnalysis): boolean {
-  return analysis.headers.fields.length > 0;
+  const { receivingSystem, gateway, facts } = analysis.facts;
+  const read =
+    receivingSystem !== 'other' ||
+    gateway !== null ||
+    facts.forwarded ||
+    [facts.spf, facts.dkim, facts.dmarc, facts.sendingIp, facts.spamVerdict].some(
+      (f) => f !== null,
+    ) ||
+    facts.allowOverride !== null ||
+    facts.placementHint !== null;
+  return read || analysis.headers.fields.some((field) => TRACE_FIELD.test(field.name));
 }
 
 function placementOf(input: AnalyzeMessageInput, analysis: HeaderAnalysis): Placement {
@@ -464,6 +487,12 @@ export function explainHeaders(raw: string, options: ExplainOptions = {}): Expla
     mxSystem: options.mxSystem,
     source: 'pasted-headers',
   };
+  if (!readable && headers.fields.length > 0) {
+    problems.push(
+      'No Received or Authentication-Results line was found: this looks like a link, a note or ' +
+        'the visible part of a message (From, Subject), not its full headers.',
+    );
+  }
   if (readable) {
     if (!headers.trustedAuth) {
       problems.push(

@@ -4,8 +4,11 @@
  * - List: `users/me/messages?q=…&includeSpamTrash=true` searches the whole mailbox, spam and
  *   trash included; it gives ids only (newest first).
  *   https://developers.google.com/workspace/gmail/api/reference/rest/v1/users.messages/list
- * - Get: `format=metadata` with `metadataHeaders`: labels, internalDate (when Google accepted
- *   the message) and only the headers the analysis reads, never the body.
+ * - Get: `format=metadata`: labels, internalDate (when Google accepted the message) and every
+ *   header, never the body. Every header, as Microsoft Graph's internetMessageHeaders gives them
+ *   and as a user pastes them: the analysis reads gateways' and forwarders' fields by many names
+ *   (utils/email-spam-headers.ts, email-forwarding.ts), and a subset would make the mailbox
+ *   check see less than the paste-headers page.
  *   https://developers.google.com/workspace/gmail/api/reference/rest/v1/users.messages/get
  * - Quota: 15,000 units per user per minute; list and get cost 5 units each, so even the
  *   history (1 list + 10 gets) is far below it. https://developers.google.com/gmail/api/reference/quota
@@ -27,24 +30,6 @@ import {
 import { ENTRIES, RAFTR_DOMAIN } from './profile';
 
 export const GMAIL_API = 'https://gmail.googleapis.com/gmail/v1/users/me';
-
-/** The headers the analysis reads (utils/email-headers.ts); nothing else is fetched. */
-export const GMAIL_METADATA_HEADERS = [
-  'From',
-  'Subject',
-  'Date',
-  'Message-ID',
-  'Return-Path',
-  'Authentication-Results',
-  'ARC-Authentication-Results',
-  'Received',
-  'Received-SPF',
-  'X-SG-EID',
-  TEST_MESSAGE_HEADER,
-  'X-Forefront-Antispam-Report',
-  'X-Microsoft-Antispam',
-  'X-Microsoft-Antispam-Mailbox-Delivery',
-] as const;
 
 /**
  * Gmail search (https://support.google.com/mail/answer/7190): every Raftr sender of the
@@ -79,7 +64,6 @@ export function gmailListUrl(query: string, maxResults: number): string {
 export function gmailMessageUrl(id: string): string {
   const url = new URL(`${GMAIL_API}/messages/${encodeURIComponent(id)}`);
   url.searchParams.set('format', 'metadata');
-  for (const name of GMAIL_METADATA_HEADERS) url.searchParams.append('metadataHeaders', name);
   return url.href;
 }
 

@@ -116,7 +116,11 @@ function HeadersPage() {
         </button>
       </div>
       {report && (
-        <section data-testid="headers-report" data-readable={String(report.readable)}>
+        <section
+          data-testid="headers-report"
+          data-readable={String(report.readable)}
+          data-placement={report.readable ? report.evidence.placement : undefined}
+        >
           <h2>{t('diag_explain_heading')}</h2>
           {!report.readable ? (
             <p data-testid="headers-unreadable">{t('headers_unreadable')}</p>
@@ -133,9 +137,11 @@ function HeadersPage() {
           {report.problems.length > 0 && (
             <>
               <h2>{t('diag_explain_problems')}</h2>
-              <ul class="problems">
+              <ul class="problems" data-testid="headers-problems">
                 {report.problems.map((problem) => (
-                  <li key={problem}>{problem}</li>
+                  <li key={problem} data-testid="headers-problem">
+                    {problem}
+                  </li>
                 ))}
               </ul>
             </>

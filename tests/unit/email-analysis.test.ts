@@ -430,6 +430,10 @@ describe('explainHeaders', () => {
       '',
       '\u0000\u0001\u0002\u0003'.repeat(50),
       'just some words',
+      // Field-shaped lines that are not a message's headers: a link, a note, the visible lines.
+      'https://mail.google.com/mail/u/0/#inbox/FMfcgzQXJkq',
+      'Note: the Raftr email never came',
+      'From: Raftr <no-reply@raftr.com>\nSubject: Verify your email\nTo: me@example.edu',
       undefined as unknown as string,
     ]) {
       const report = explainHeaders(input);
@@ -441,19 +445,18 @@ describe('explainHeaders', () => {
 
   it('headers without Authentication-Results or Received say what is missing', () => {
     const report = explainHeaders(
-      'From: Raftr <no-reply@raftr.com>\nSubject: hi\nDate: Tue, 3 Mar 2026 17:15:05 +0000\n',
+      'Return-Path: <bounces+123@em1234.raftr.com>\nFrom: Raftr <no-reply@raftr.com>\nSubject: hi\nDate: Tue, 3 Mar 2026 17:15:05 +0000\n',
     );
     expect(report.readable).toBe(true);
     expect(report.problems.join(' ')).toMatch(/no Authentication-Results/);
     expect(report.problems.join(' ')).toMatch(/no Received/);
   });
 
-  it('a 1 MB paste is read in bounded time', () => {
+  it('reads a 1 MB paste up to its cap, and says so', () => {
     const paste = `${fixture('raftr-proofpoint-m365.txt')}\n${'x'.repeat(1_100_000)}`;
-    const started = performance.now();
     const report = explainHeaders(paste);
-    expect(performance.now() - started).toBeLessThan(1500);
     expect(report.gateway).toBe('proofpoint');
+    expect(report.problems.join(' ')).toMatch(/only the first \d+ were read/);
   });
 
   it('never throws, whatever is pasted', () => {

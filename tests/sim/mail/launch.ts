@@ -84,6 +84,8 @@ export interface MailLaunchOptions {
   extraArgs?: string[];
   /** Unpacked extension under test; default browser.ts's EXTENSION_DIR. */
   extensionDir?: string;
+  /** Default true; `npm run demo` opens one case headed when there is a display. */
+  headless?: boolean;
 }
 
 export interface MailLaunch {
@@ -115,6 +117,7 @@ export async function launchWithMailWorld(options: MailLaunchOptions = {}): Prom
           : options.extensionPolicy,
       extraArgs: options.extraArgs,
       extensionDir: options.extensionDir,
+      headless: options.headless,
     });
     cleanups.push(() => browser.close());
     const origins = options.grant ?? EMAIL_CHECK_ORIGINS;
