@@ -24,7 +24,6 @@ import {
   type MailboxClient,
   type MailboxMessage,
   type MessageRef,
-  TEST_MESSAGE_HEADER,
   verificationSender,
 } from './mailbox';
 import { ENTRIES, RAFTR_DOMAIN } from './profile';
