@@ -31,12 +31,14 @@ import {
 import {
   type AllowOverride,
   type FilterReading,
+  GATEWAY_VERDICT_FIELDS,
   isSpamAssassinChecker,
   type PlacementFact,
   readSpamFilters,
   type SpamVerdict,
 } from './email-spam-headers';
 import {
+  exchangeInboundAuthResults,
   exchangeReceives,
   receiverAuthResults,
   receiverReceivedSpf,
@@ -408,11 +410,30 @@ export function readHeaderFacts(input: unknown): HeaderFactsReading {
     }
   }
   const exchange = exchangeReceives(fields, trace, auth);
+  // No stamp above the boundary of an Exchange Online receiver: Exchange wrote this copy out again
+  // (an item attached in Outlook), every Received field first, then the other fields in an order
+  // of its own, its inbound stamp among them (exchangeInboundAuthResults).
+  const rewritten = exchange && auth === null;
+  if (rewritten) auth = exchangeInboundAuthResults(fields);
   const trusted = new Set(fields.slice(0, trace.boundary).map((f) => f.name.toLowerCase()));
   const exchangeOwn =
     /^(x-forefront-antispam-report|x-ms-exchange-organization-scl|x-microsoft-antispam-mailbox-delivery)$/i;
+  // In such a copy the position no longer tells the receiving gateway's verdict from the
+  // sender's own gateway's: the receiver's gateway (the trace went through it) is read when the
+  // block holds a single copy of its field. A receiving gateway stamps its own verdict on what it
+  // passes on; a second copy would be another organisation's, and then none is read.
+  const gatewayOwn = new Set(
+    (rewritten && auth !== null && trace.gateway
+      ? (GATEWAY_VERDICT_FIELDS[trace.gateway] ?? [])
+      : []
+    ).map((name) => name.toLowerCase()),
+  );
   const lookup = (name: string): string | null => {
     if (exchangeOwn.test(name)) return exchange ? topmost(fields, name) : null;
+    if (gatewayOwn.has(name.toLowerCase())) {
+      const copies = fields.filter((f) => f.name.toLowerCase() === name.toLowerCase());
+      return copies.length === 1 ? (copies[0] as HeaderField).value : null;
+    }
     return trusted.has(name.toLowerCase())
       ? (receiverValues(fields, trace, name)[0] ?? null)
       : null;

@@ -388,6 +388,20 @@ export function readTrendMicro(get: FieldLookup): FilterReading | null {
 }
 
 /**
+ * The fields each gateway product writes its verdict in (the readers above): what a receiving
+ * gateway stamps on the mail it passes to the mailbox.
+ */
+export const GATEWAY_VERDICT_FIELDS: Readonly<Partial<Record<MailSystemId, readonly string[]>>> = {
+  barracuda: ['X-Barracuda-Spam-Status', 'X-Barracuda-Spam-Flag'],
+  proofpoint: ['X-Proofpoint-Spam-Details'],
+  mimecast: ['X-Mimecast-Spam-Signature', 'X-Mimecast-Bulk-Signature', 'X-Mimecast-Spam-Score'],
+  cisco: ['X-IronPort-Anti-Spam-Filtered', 'X-IronPort-Anti-Spam-Result'],
+  sophos: ['X-PMX-Spam', 'X-SEA-Spam', 'X-Sophos-AntiSpam'],
+  symantec: ['X-SpamReason', 'X-Brightmail-Tracker'],
+  'trend-micro': ['X-TMASE-Result', 'X-TM-AS-Result', 'X-TM-AS-User-Approved-Sender'],
+};
+
+/**
  * Every filter reading the given fields allow, the mailbox system's first: Exchange Online
  * (when `exchange` says the receiver is Exchange Online), then the receiver's own filter
  * software (Rspamd, SpamAssassin), then the gateways in front of it.

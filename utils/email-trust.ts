@@ -10,6 +10,8 @@
  *   sending host at all, a private address, final delivery by LMTP, hosts of one organisation,
  *   Exchange Online's internal servers) and past its filtering gateways, to the first hop from
  *   outside: the edge ("entry") hop. The address in its from-clause is what the edge saw.
+ *   A hop from one gateway host into another (the sender's outbound gateway handing over to
+ *   the receiver's) is the edge: a gateway's shared domain does not make them one organisation.
  * - Everything below the next Received field after the entry hop was written before the
  *   receiving organisation had the message: Authentication-Results there are someone else's
  *   (RFC 8601 §5 and §7.2), and so are spam-filter fields.
@@ -23,15 +25,20 @@
  *   the sender's fields, and its header firewall strips or renames (-Untrusted) those fields
  *   when they arrive from outside the organisation
  *   (https://learn.microsoft.com/exchange/mail-flow/mail-routing/header-firewall): they are
- *   the receiver's when the receiver is Exchange Online, whatever their position.
+ *   the receiver's when the receiver is Exchange Online, whatever their position. So is its
+ *   inbound Authentication-Results (compauth, and the address of its own report's CIP) when
+ *   none sits above the boundary: a copy Exchange wrote out again (an attached item) puts every
+ *   Received field first.
  *
  * Pure: no `browser.*`, no Node APIs.
  */
 import type { MailSystemId } from './email-evidence';
 import {
   type HeaderField,
+  ipInSpfComment,
   isPrivateIp,
   parseAuthenticationResults,
+  parseForefrontReport,
   parseReceived,
   parseReceivedSpf,
   type ReceivedHop,
@@ -90,7 +97,20 @@ function isInternalHop(hop: ReceivedHop): boolean {
   const from = hop.rdns ?? hop.helo;
   if (isMicrosoftInternal(hop.by) && isMicrosoftInternal(from)) return true;
   // The receiver looked the sending address up (reverse DNS) and it is one of its own hosts.
-  return hop.rdns !== null && sameOrganization(hop.rdns, hop.by);
+  // Not for two different hosts of a filtering gateway: its domain (pphosted.com, mimecast.com,
+  // iphmx.com) is shared by all its customers, so it says nothing about one organisation.
+  if (hop.rdns === null || !sameOrganization(hop.rdns, hop.by)) return false;
+  const gateway = systemOfRelayHost(hop.by);
+  return !(
+    gateway &&
+    isGatewaySystem(gateway) &&
+    normalizedHost(hop.rdns) !== normalizedHost(hop.by)
+  );
+}
+
+/** A host name compared as DNS compares it: case and a trailing dot do not count. */
+function normalizedHost(host: string | null): string {
+  return (host ?? '').trim().toLowerCase().replace(/\.$/, '');
 }
 
 /** The system of the sending host, preferring the receiver's reverse-DNS name to the HELO. */
@@ -128,7 +148,20 @@ export function traceReceived(
     // in front of the mailbox): the gateway's edge is further down.
     const from = senderSystem(hop);
     const senders = options.senderGatewayIps;
-    if (from && isGatewaySystem(from) && !(hop.ip && senders?.has(hop.ip))) {
+    // A hop from another gateway host into the receiver's gateway over a public address is the
+    // sender's outbound gateway handing the message over (the same products filter both
+    // directions under the same host names, and many organisations share their domains:
+    // mx0a-00069f02.pphosted.com is Oracle's Proofpoint, mx0a-0016f401.pphosted.com Marvell's).
+    // A gateway moves mail between its own nodes over loopback or private addresses (Proofpoint's
+    // "pps.filterd" / "pps.reinject" at 127.0.0.1), which are internal hops above. So this is
+    // the receiving organisation's edge.
+    const intoGateway = by !== null && isGatewaySystem(by);
+    if (
+      from &&
+      isGatewaySystem(from) &&
+      !(hop.ip && senders?.has(hop.ip)) &&
+      !(intoGateway && hop.ip && normalizedHost(hop.rdns ?? hop.helo) !== normalizedHost(hop.by))
+    ) {
       gateway ??= from;
       continue;
     }
@@ -192,6 +225,40 @@ export function receiverAuthResults(
       return domain !== null && domains.has(domain);
     });
   return trustedAuthResults(own);
+}
+
+/**
+ * Exchange Online's own inbound Authentication-Results, wherever it sits, for a receiver that is
+ * Exchange Online when no Authentication-Results sits above the boundary: a copy of the message
+ * that Exchange wrote out again (an item attached in Outlook) lists every Received field first
+ * and its own fields after them, so its stamp is below the hops. Only a stamp that is certainly
+ * Exchange's counts: Microsoft's layout (results first, no authserv-id) with `compauth`, the
+ * composite authentication Exchange Online evaluates on inbound mail
+ * (https://learn.microsoft.com/defender-office-365/message-headers-eop-mdo, "Authentication-
+ * results message header fields"), whose SPF comment names the connecting address Exchange
+ * recorded in its own X-Forefront-Antispam-Report (CIP), a field its header firewall keeps
+ * for itself. Earlier stamps Exchange renamed on arrival (Authentication-Results-Original,
+ * X-MS-Exchange-Authentication-Results) are other fields and are never read.
+ */
+export function exchangeInboundAuthResults(
+  fields: readonly HeaderField[],
+): TrustedAuthResults | null {
+  const report = fields.find((f) => f.name.toLowerCase() === 'x-forefront-antispam-report');
+  const cip = report ? parseForefrontReport(report.value).cip?.toLowerCase() : undefined;
+  if (!cip) return null;
+  const own = fields
+    .filter((field) => field.name.toLowerCase() === 'authentication-results')
+    .map((field) => field.value)
+    .filter((value) => {
+      const parsed = parseAuthenticationResults(value);
+      const spf = parsed.results.find((r) => r.method === 'spf');
+      return (
+        parsed.dialect === 'microsoft' &&
+        parsed.results.some((r) => r.method === 'compauth') &&
+        ipInSpfComment(spf) === cip
+      );
+    });
+  return own.length === 1 ? trustedAuthResults(own) : null;
 }
 
 /** The receiving organisation's Received-SPF (RFC 7208 §9.1): the topmost above the boundary. */

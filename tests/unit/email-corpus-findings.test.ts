@@ -79,6 +79,7 @@ describe('email corpus: findings from real headers', () => {
       'email-auth-temperror',
       'email-in-spam',
       'email-auth-failed',
+      'email-gateway-breaks-spf',
     ] as const) {
       expect(seen.get(id)?.length ?? 0, id).toBeGreaterThan(0);
     }

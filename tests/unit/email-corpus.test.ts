@@ -1,5 +1,5 @@
 /**
- * The header analysis against the email header corpus: 70 real header blocks from public
+ * The header analysis against the email header corpus: 72 real header blocks from public
  * sources with the facts a mail administrator reads off them written by hand
  * (tests/corpus/email/facts.json, SOURCES.md). Every sample, every one of the 10 facts.
  */
