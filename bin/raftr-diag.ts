@@ -174,14 +174,20 @@ async function explain(args: string[], io: CliIo, json: boolean): Promise<number
     `${t('diag_explain_placement_hint')}: ${t(messageName('diag_placement_hint', report.placementHint))}`,
     `${t('diag_explain_receiving_system')}: ${mailSystemLabel(report.receivingSystem, t)}`,
     ...(rows ?? [])
-      .filter((row) => ['gateway', 'filterVerdict', 'delay'].includes(row.field))
+      .filter((row) =>
+        ['gateway', 'filterVerdict', 'allowOverride', 'forwarded', 'delay'].includes(row.field),
+      )
       .map((row) => `${row.label}: ${row.value}`),
     '',
     t('diag_findings_heading'),
     ...report.findings.map((f) => `  - ${describeFinding(f, t).title} [${f.id}]`),
   ];
   if (report.problems.length)
-    lines.push('', t('diag_explain_problems'), ...report.problems.map((p) => `  - ${p}`));
+    lines.push(
+      '',
+      t('diag_explain_problems'),
+      ...report.problems.map((p) => `  - ${t(p.id, p.params)}`),
+    );
   lines.push(
     '',
     t('diag_it_message_heading'),

@@ -32,6 +32,7 @@ import { type EmailFinding, emailFindings } from './email-findings';
 import {
   type ForefrontReport,
   type HeaderField,
+  type HeaderProblem,
   type MessageHeaders,
   parseForefrontReport,
   parseMicrosoftAntispam,
@@ -460,7 +461,8 @@ export interface ExplainReport {
   hops: number;
   evidence: EmailEvidence;
   findings: EmailFinding[];
-  problems: string[];
+  /** What the user should know about the input, as message ids (`headers_problem_*`). */
+  problems: HeaderProblem[];
   /**
    * The header facts in the field's own vocabulary, shaped as the email header corpus
    * (tests/corpus/email/facts.json): receivingSystem, gateway, and spf, dkim, dmarc,
@@ -487,37 +489,14 @@ export function explainHeaders(raw: string, options: ExplainOptions = {}): Expla
     mxSystem: options.mxSystem,
     source: 'pasted-headers',
   };
-  if (!readable && headers.fields.length > 0) {
-    problems.push(
-      'No Received or Authentication-Results line was found: this looks like a link, a note or ' +
-        'the visible part of a message (From, Subject), not its full headers.',
-    );
-  }
+  const note = (id: string, ...params: string[]) =>
+    problems.push({ id: `headers_problem_${id}`, params });
+  if (!readable && headers.fields.length > 0) note('no_trace');
   if (readable) {
-    if (!headers.trustedAuth) {
-      problems.push(
-        'There is no Authentication-Results header: the SPF, DKIM and DMARC results are unknown.',
-      );
-    }
-    if (headers.received.length === 0) {
-      problems.push(
-        'There are no Received headers: the sending IP address and the path of the message ' +
-          'are unknown.',
-      );
-    }
-    if (headers.from && !isRaftrHost(headers.from.domain)) {
-      problems.push(
-        `This message is not from Raftr (From: ${headers.from.address}); ` +
-          'it is explained as if it were.',
-      );
-    }
-    if (!options.placement && analysis.placementHint === 'unknown') {
-      problems.push(
-        'The headers do not say which folder the message was in, so it is taken as delivered ' +
-          'to the inbox. If it was in spam or junk, say so (Gmail records spam as a label, ' +
-          'not in a header).',
-      );
-    }
+    if (!headers.trustedAuth) note('no_auth_results');
+    if (headers.received.length === 0) note('no_received');
+    if (headers.from && !isRaftrHost(headers.from.domain)) note('not_raftr', headers.from.address);
+    if (!options.placement && analysis.placementHint === 'unknown') note('placement_unknown');
   }
   const evidence = readable
     ? evidenceOf(input, analysis)

@@ -20,10 +20,24 @@ export interface HeaderField {
   value: string;
 }
 
+/**
+ * Something about the input the user should know (it was cut, lines were skipped…): a message
+ * id (`headers_problem_*` in _locales) and its substitutions, never English.
+ */
+export interface HeaderProblem {
+  id: string;
+  params: string[];
+}
+
+const problem = (id: string, ...params: (string | number)[]): HeaderProblem => ({
+  id: `headers_problem_${id}`,
+  params: params.map(String),
+});
+
 export interface HeaderBlock {
   /** Top first: the newest field (added by the last system to handle the message) is first. */
   fields: HeaderField[];
-  problems: string[];
+  problems: HeaderProblem[];
 }
 
 /** Only this much of a paste is read: real header blocks are a few tens of KB at most. */
@@ -125,23 +139,20 @@ const CONTROL_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g;
  * message body after the header block (ignored).
  */
 export function parseHeaderBlock(raw: unknown): HeaderBlock {
-  const problems: string[] = [];
+  const problems: HeaderProblem[] = [];
   if (typeof raw !== 'string') {
-    return { fields: [], problems: ['The input is not text.'] };
+    return { fields: [], problems: [problem('not_text')] };
   }
   let text = raw;
   if (text.length > MAX_HEADER_INPUT_CHARS) {
     text = text.slice(0, MAX_HEADER_INPUT_CHARS);
-    problems.push(
-      `The input is ${raw.length} characters long: ` +
-        `only the first ${MAX_HEADER_INPUT_CHARS} were read.`,
-    );
+    problems.push(problem('truncated', raw.length, MAX_HEADER_INPUT_CHARS));
   }
   const controls = text.match(CONTROL_CHARS)?.length ?? 0;
   if (controls > 0) {
     text = text.replace(CONTROL_CHARS, '');
     if (controls > 16 || controls > text.length / 20) {
-      problems.push('The input contains binary data: it does not look like message headers.');
+      problems.push(problem('binary'));
     }
   }
   text = undoPasteDamage(text.replace(/^\uFEFF/, ''));
@@ -197,10 +208,7 @@ export function parseHeaderBlock(raw: unknown): HeaderBlock {
   }
 
   if (skipped > 0) {
-    problems.push(
-      `${skipped} line(s) that are not header fields were skipped ` +
-        `(the first is line ${firstSkipped}).`,
-    );
+    problems.push(problem('skipped_lines', skipped, firstSkipped));
   }
   const result: HeaderField[] = [];
   let rejoined = false;
@@ -211,9 +219,9 @@ export function parseHeaderBlock(raw: unknown): HeaderBlock {
     result.push(...parts);
   }
   if (rejoined) {
-    problems.push('Several header fields were on one line: they were split at the known names.');
+    problems.push(problem('split_fields'));
   }
-  if (result.length === 0) problems.push('No message header fields were found in the input.');
+  if (result.length === 0) problems.push(problem('no_fields'));
   return { fields: result, problems };
 }
 
@@ -1075,7 +1083,7 @@ export interface SendGridMarkers {
 
 export interface MessageHeaders {
   fields: HeaderField[];
-  problems: string[];
+  problems: HeaderProblem[];
   /** Every Authentication-Results value, top first. */
   authenticationResults: string[];
   /**

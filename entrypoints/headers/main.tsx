@@ -48,6 +48,16 @@ function Summary({ report }: { report: ExplainReport }) {
       t('diag_email_filterVerdict'),
       t(messageName('diag_filter', report.filterVerdict)),
     ],
+    [
+      'allowOverride',
+      t('diag_email_allowOverride'),
+      t(messageName('diag_allow', report.evidence.allowOverride)),
+    ],
+    [
+      'forwarded',
+      t('diag_email_forwarded'),
+      t(report.evidence.forwarded ? 'diag_forwarded_yes' : 'diag_forwarded_no'),
+    ],
     ['delay', t('diag_email_delay'), t(messageName('diag_delay', report.evidence.delay))],
   ];
   return (
@@ -139,8 +149,8 @@ function HeadersPage() {
               <h2>{t('diag_explain_problems')}</h2>
               <ul class="problems" data-testid="headers-problems">
                 {report.problems.map((problem) => (
-                  <li key={problem} data-testid="headers-problem">
-                    {problem}
+                  <li key={problem.id} data-testid="headers-problem" data-problem={problem.id}>
+                    {t(problem.id, problem.params)}
                   </li>
                 ))}
               </ul>

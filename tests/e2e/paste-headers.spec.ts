@@ -334,6 +334,16 @@ test('unreadable input: empty, random text, a huge binary paste: a clear message
   await expect(input).toHaveValue(note);
   await screenshot(page, test.info(), 'headers-unreadable');
 
+  // The message's link instead of its headers: shaped like a field ("https: //…"), read as
+  // nothing, never as "delivered".
+  const link = 'https://mail.google.com/mail/u/0/#inbox/FMfcgzQXJkqWbTvHnBpRsLdMcZxKfGhJ';
+  await paste(page, link);
+  report = await analyze(page);
+  await expect(report).toHaveAttribute('data-readable', 'false');
+  await expect(report.getByTestId('finding')).toHaveCount(0);
+  await expect(report.locator('[data-problem="headers_problem_no_trace"]')).toHaveCount(1);
+  await expect(input).toHaveValue(link);
+
   // A file opened as text: control characters, no line breaks, longer than the textarea takes.
   const garbage = 'PK\u0003\u0004\u0014\u0000\u0008\u0000\u00ff\u00fe\u0001\u0002'.repeat(30_000);
   expect(garbage.length).toBeGreaterThan(MAX_HEADER_INPUT_CHARS);

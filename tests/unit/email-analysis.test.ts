@@ -19,8 +19,12 @@ import {
 import type { EmailEvidence } from '../../utils/email-evidence';
 import { parseForefrontReport, parseHeaderBlock } from '../../utils/email-headers';
 import { readExchangeOnline } from '../../utils/email-spam-headers';
+import { translateEnglish } from '../../utils/i18n';
 import { ENTRIES } from '../../utils/profile';
 
+/** The problems as the page shows them, in English. */
+const said = (problems: readonly { id: string; params: string[] }[]) =>
+  problems.map((p) => translateEnglish(p.id, p.params));
 const fixture = (name: string) =>
   readFileSync(new URL(`./fixtures/headers/${name}`, import.meta.url), 'utf8');
 const [IP_A, IP_B] = ENTRIES['sending-ips'].values as [string, string];
@@ -358,7 +362,7 @@ describe('explainHeaders', () => {
       delayMs: 2000,
     });
     expect(ids(report)).toEqual(['email-delivered']);
-    expect(report.problems.join(' ')).toMatch(/which folder/);
+    expect(said(report.problems).join(' ')).toMatch(/which folder/);
     expect(ids(explainHeaders(fixture('raftr-gmail-inbox.txt'), { placement: 'spam' }))).toEqual([
       'email-in-spam',
     ]);
@@ -414,13 +418,13 @@ describe('explainHeaders', () => {
     });
     const arcOnly = explainHeaders(fixture('gmail-github-gmail-86.txt'));
     expect(arcOnly.auth).toMatchObject({ spf: 'unknown', dkim: 'unknown', dmarc: 'unknown' });
-    expect(arcOnly.problems.join(' ')).toMatch(/no Authentication-Results/);
+    expect(said(arcOnly.problems).join(' ')).toMatch(/no Authentication-Results/);
   });
 
   it('reads DKIM for the From domain (RFC 8601 B.6) and flags a sender other than Raftr', () => {
     const report = explainHeaders(fixture('rfc8601-b6-multitiered.txt'));
     expect(report.auth.dkim).toBe('fail');
-    expect(report.problems.join(' ')).toMatch(
+    expect(said(report.problems).join(' ')).toMatch(
       /not from Raftr \(From: sender@newyork\.example\.com\)/,
     );
   });
@@ -448,15 +452,15 @@ describe('explainHeaders', () => {
       'Return-Path: <bounces+123@em1234.raftr.com>\nFrom: Raftr <no-reply@raftr.com>\nSubject: hi\nDate: Tue, 3 Mar 2026 17:15:05 +0000\n',
     );
     expect(report.readable).toBe(true);
-    expect(report.problems.join(' ')).toMatch(/no Authentication-Results/);
-    expect(report.problems.join(' ')).toMatch(/no Received/);
+    expect(said(report.problems).join(' ')).toMatch(/no Authentication-Results/);
+    expect(said(report.problems).join(' ')).toMatch(/no Received/);
   });
 
   it('reads a 1 MB paste up to its cap, and says so', () => {
     const paste = `${fixture('raftr-proofpoint-m365.txt')}\n${'x'.repeat(1_100_000)}`;
     const report = explainHeaders(paste);
     expect(report.gateway).toBe('proofpoint');
-    expect(report.problems.join(' ')).toMatch(/only the first \d+ were read/);
+    expect(said(report.problems).join(' ')).toMatch(/only the first \d+ were read/);
   });
 
   it('never throws, whatever is pasted', () => {

@@ -26,7 +26,11 @@ import {
   receivedFor,
   trustedAuthResults,
 } from '../../utils/email-headers';
+import { translateEnglish } from '../../utils/i18n';
 
+/** The problems as the page shows them, in English. */
+const said = (problems: readonly { id: string; params: string[] }[]) =>
+  problems.map((p) => translateEnglish(p.id, p.params));
 const fixture = (name: string) =>
   readFileSync(new URL(`./fixtures/headers/${name}`, import.meta.url), 'utf8');
 
@@ -77,7 +81,7 @@ describe('parseHeaderBlock', () => {
       'Received',
     ]);
     expect(fields[2]?.value).toMatch(/^spf=none \(sender IP is 136\.243\.169\.56\)/);
-    expect(problems.join(' ')).toMatch(/one line/);
+    expect(said(problems).join(' ')).toMatch(/one line/);
   });
 
   it('does not split a Subject that merely contains "Date: " and "To: "', () => {
@@ -92,7 +96,8 @@ describe('parseHeaderBlock', () => {
     const { fields, problems } = parseHeaderBlock(page);
     expect(headerValues(fields, 'Received')).toHaveLength(4);
     expect(headerValues(fields, 'Authentication-Results')).toHaveLength(1);
-    expect(problems).toEqual([
+    expect(problems).toEqual([{ id: 'headers_problem_skipped_lines', params: ['4', '1'] }]);
+    expect(said(problems)).toEqual([
       '4 line(s) that are not header fields were skipped (the first is line 1).',
     ]);
   });
@@ -102,23 +107,24 @@ describe('parseHeaderBlock', () => {
       'Hi IT, here are the headers:\nReceived: by a; Tue, 3 Mar 2026 17:15:07 +0000\n-- \nFrom: x@raftr.com\n',
     );
     expect(fields.map((f) => f.name)).toEqual(['Received', 'From']);
-    expect(problems[0]).toMatch(/^2 line\(s\)/);
+    expect(said(problems)[0]).toMatch(/^2 line\(s\)/);
   });
 
   it('reports empty, non-text and binary input instead of throwing', () => {
     expect(parseHeaderBlock('')).toEqual({
       fields: [],
-      problems: ['No message header fields were found in the input.'],
+      problems: [{ id: 'headers_problem_no_fields', params: [] }],
     });
     expect(parseHeaderBlock('   \n\n\t\n').fields).toEqual([]);
-    expect(parseHeaderBlock(undefined).problems).toEqual(['The input is not text.']);
-    expect(parseHeaderBlock(42).problems).toEqual(['The input is not text.']);
+    const notText = [{ id: 'headers_problem_not_text', params: [] }];
+    expect(parseHeaderBlock(undefined).problems).toEqual(notText);
+    expect(parseHeaderBlock(42).problems).toEqual(notText);
     // A PNG signature and IHDR chunk, as if an image had been pasted.
     const png =
       '\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x08\x06\x00\x00\x00';
     const binary = parseHeaderBlock(png);
     expect(binary.fields).toEqual([]);
-    expect(binary.problems.join(' ')).toMatch(/binary data/);
+    expect(said(binary.problems).join(' ')).toMatch(/binary data/);
   });
 
   it('reads only the first 256 KB of a 1 MB paste, quickly', () => {
@@ -129,7 +135,7 @@ describe('parseHeaderBlock', () => {
     const { fields, problems } = parseHeaderBlock(paste);
     expect(performance.now() - started).toBeLessThan(1000);
     expect(headerValues(fields, 'X-Forefront-Antispam-Report')).toHaveLength(1);
-    expect(problems[0]).toMatch(new RegExp(`only the first ${MAX_HEADER_INPUT_CHARS}`));
+    expect(said(problems)[0]).toMatch(new RegExp(`only the first ${MAX_HEADER_INPUT_CHARS}`));
   });
 
   it('survives a 1 MB paste of header-shaped lines and one giant folded field', () => {
@@ -689,7 +695,9 @@ describe('readMessageHeaders', () => {
     const fromApi = readMessageHeaders(raw.fields.map((f) => ({ name: f.name, value: f.value })));
     expect(fromApi.forefront).toEqual(raw.forefront);
     expect(fromApi.trustedAuth).toEqual(raw.trustedAuth);
-    expect(readMessageHeaders({ not: 'headers' }).problems).toEqual(['The input is not text.']);
+    expect(said(readMessageHeaders({ not: 'headers' }).problems)).toEqual([
+      'The input is not text.',
+    ]);
   });
 });
 
