@@ -1,7 +1,7 @@
 import preact from '@preact/preset-vite';
 import { defineConfig } from 'wxt';
 import { buildStandaloneDecoder } from './bin/build-decoder';
-import { TOKEN_HOST_PERMISSIONS } from './utils/oauth';
+import { TOKEN_HOST_PERMISSIONS } from './utils/email/oauth';
 import { controlUrlFrom, hostPermissionsFor, PROFILE } from './utils/profile';
 
 /**

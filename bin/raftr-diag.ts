@@ -3,7 +3,7 @@
  *
  *   raftr-diag decode <code> [--json | --markdown]   the user's report from a diagnostic code
  *   raftr-diag explain <headers-file | -> [--json]    pasted message headers, analysed the way
- *                                                     the email check does (utils/email-analysis.ts)
+ *                                                     the email check does (utils/email/analysis.ts)
  *
  * Exit codes: 0 success; 2 a bad code, unreadable input or bad usage, with a one-line reason
  * on stderr (and, with --json, a JSON error on stdout). Words come from the same English
@@ -12,8 +12,8 @@
  */
 import fs from 'node:fs/promises';
 import { decodeCode } from '../utils/diagnostic-code';
-import { explainHeaders } from '../utils/email-analysis';
-import type { EmailFinding } from '../utils/email-findings';
+import { explainHeaders } from '../utils/email/analysis';
+import type { EmailFinding } from '../utils/email/findings';
 import { type Evidence, findingsFor } from '../utils/evidence';
 import type { Finding } from '../utils/finding';
 import { messageName, translateEnglish as t } from '../utils/i18n';

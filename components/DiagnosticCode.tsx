@@ -5,7 +5,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
 import { encodeEvidence } from '@/utils/diagnostic-code';
-import type { EmailCheckState } from '@/utils/email-check-state';
+import type { EmailCheckState } from '@/utils/email/check/state';
 import {
   assembleEvidence,
   browserFromUserAgent,

@@ -14,17 +14,17 @@ import {
   emailRemainingMs,
   emailUiStateOf,
   isEmailWaitStoppable,
-} from '@/utils/email-check-state';
-import { emailFindings, mailboxAccessFinding } from '@/utils/email-findings';
-import { messageName } from '@/utils/i18n';
-import { sendMessage } from '@/utils/messaging';
+} from '@/utils/email/check/state';
+import { emailFindings, mailboxAccessFinding } from '@/utils/email/findings';
 import {
   ADDRESS_DATA_COLLECTION,
   type EmailConfigSummary,
   MAIL_PROVIDERS,
   type MailProvider,
   permissionOriginsFor,
-} from '@/utils/oauth';
+} from '@/utils/email/oauth';
+import { messageName } from '@/utils/i18n';
+import { sendMessage } from '@/utils/messaging';
 import { PASSWORD_RESET_URL, PROFILE } from '@/utils/profile';
 import { EmailManual } from './EmailManual';
 import { FindingCard } from './FindingCard';

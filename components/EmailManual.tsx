@@ -4,8 +4,8 @@
  * 'user-reported'), or paste the message's headers on the extension's headers page.
  */
 import { browser } from 'wxt/browser';
-import type { Placement } from '@/utils/email-evidence';
-import { PLACEMENTS } from '@/utils/email-evidence';
+import type { Placement } from '@/utils/email/evidence';
+import { PLACEMENTS } from '@/utils/email/evidence';
 import { messageName } from '@/utils/i18n';
 import { t } from './i18n';
 

@@ -1,8 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
-import type { EmailCheckState } from '@/utils/email-check-state';
+import type { EmailCheckState } from '@/utils/email/check/state';
+import type { EmailConfigSummary } from '@/utils/email/oauth';
 import { EMAIL_PORT_NAME, sendMessage } from '@/utils/messaging';
-import type { EmailConfigSummary } from '@/utils/oauth';
 import { emailCheckItem } from '@/utils/storage';
 
 export interface EmailCheckView {

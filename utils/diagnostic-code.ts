@@ -63,7 +63,7 @@
  * As v2 (the hint digit and block included), with three changes:
  * - time: hours since 2026-11-01T00:00Z, up to 2030-11-01T00:00Z (35,064);
  * - extension version: patch 0-9, minor 0-15, major 0-1 (320);
- * - email, in the header analysis' own words (utils/email-evidence.ts): 0 = not checked, else
+ * - email, in the header analysis' own words (utils/email/evidence.ts): 0 = not checked, else
  *   1 + one of two variants. A message that never arrived: source(3)·mailbox(4)·gateway(12)·
  *   filterVerdict(8) (1,152 values; what the rules read of it). One that arrived, after those:
  *   source(3)·placement(4)·spf(8)·dkim(7)·dmarc(7)·sendingIp(3)·mailbox(4)·gateway(12)·
@@ -92,8 +92,8 @@ import {
   PLACEMENTS,
   SENDING_IP_MATCHES,
   UNKNOWN_EMAIL_EVIDENCE,
-} from './email-evidence';
-import { canonicalEmailEvidence } from './email-findings';
+} from './email/evidence';
+import { canonicalEmailEvidence } from './email/findings';
 import {
   BROWSER_FAMILIES,
   type BrowserFamily,
@@ -397,7 +397,7 @@ const V3_EXTENSION = { major: 2, minor: 16, patch: 10 } as const;
 /**
  * Each check's results as RFC 8601 §2.7 lists them for it (DKIM has no softfail, DMARC no
  * softfail or neutral; only Microsoft writes bestguesspass, for DMARC). `policy` is stored as
- * fail, and a word a method does not have as the one the rules read alike (utils/email-findings.ts
+ * fail, and a word a method does not have as the one the rules read alike (utils/email/findings.ts
  * `failed`, `passed`), so a decoded code gives the same findings.
  */
 const V3_SPF: readonly AuthVerdict[] = [

@@ -6,8 +6,8 @@
  * No personal data by construction: no email address, no name, no IP address, no URL the
  * user visited. Pure: no `browser.*` (the popup passes in what it read from the browser).
  */
-import type { EmailEvidence } from './email-evidence';
-import { type EmailFinding, emailFindings } from './email-findings';
+import type { EmailEvidence } from './email/evidence';
+import { type EmailFinding, emailFindings } from './email/findings';
 import type { Finding } from './finding';
 import { type NetworkEvidence, networkFindings } from './network/findings';
 

@@ -2,7 +2,7 @@
  * What every finding is, network or email: an id, a severity, the system where the fix is made,
  * the exact allow-list entries (values from the profile, never literals) and the parameters of
  * its i18n messages (`finding_<id>_title|body|steps`, utils/i18n.ts). The rules that make them
- * live with their feature: utils/network/findings.ts, utils/email-findings.ts.
+ * live with their feature: utils/network/findings.ts, utils/email/findings.ts.
  */
 import { type Direction, ENTRIES, type EntryId } from './profile';
 

@@ -3,10 +3,10 @@
  * https://webext-core.aklinker1.io/messaging/installation
  */
 import { defineExtensionMessaging } from '@webext-core/messaging';
-import type { EmailCheckState } from './email-check-state';
-import type { Placement } from './email-evidence';
+import type { EmailCheckState } from './email/check/state';
+import type { Placement } from './email/evidence';
+import type { EmailConfigSummary, MailProvider } from './email/oauth';
 import type { NetworkRun } from './network/run';
-import type { EmailConfigSummary, MailProvider } from './oauth';
 
 interface ProtocolMap {
   /** Start a network check, or return the one in progress (two clicks never start two runs). */

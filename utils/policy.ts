@@ -14,7 +14,7 @@ export interface Policy {
   itContact?: string;
   /** The email check's Google OAuth client (overrides the build's WXT_GMAIL_CLIENT_ID). */
   gmailClientId?: string;
-  /** Only for a Google client of type "Web application" (see utils/oauth.ts). */
+  /** Only for a Google client of type "Web application" (see utils/email/oauth.ts). */
   gmailClientSecret?: string;
   /** The email check's Microsoft Entra application (client) id, a GUID. */
   microsoftClientId?: string;

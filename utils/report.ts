@@ -4,8 +4,8 @@
  * so from the profile); words come from the i18n catalog through a `Translate`.
  */
 import type { DecodeFailure } from './diagnostic-code';
-import type { EmailEvidence } from './email-evidence';
-import { describeRemedies, type EmailFinding } from './email-findings';
+import type { EmailEvidence } from './email/evidence';
+import { describeRemedies, type EmailFinding } from './email/findings';
 import type { Evidence } from './evidence';
 import { type Finding, type FindingEntry, formatProtocol } from './finding';
 import { messageName, type Translate } from './i18n';
@@ -50,7 +50,7 @@ export function mailSystemLabel(system: string, t: Translate): string {
 }
 
 /**
- * An email finding's remedies in words (utils/email-findings.ts: `remedy_<system>_<action>`
+ * An email finding's remedies in words (utils/email/findings.ts: `remedy_<system>_<action>`
  * messages, e.g. remedy_microsoft_365_allow_senders). A remedy without words is left out.
  */
 function remediesOf(finding: Finding, t: Translate): RemedyLine[] {

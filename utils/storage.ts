@@ -3,11 +3,11 @@
  * (https://wxt.dev/storage). Nothing personal and no token is ever written here.
  */
 import { storage } from 'wxt/utils/storage';
-import { parseEmailCheck } from './email-check-schema';
-import type { EmailCheckState } from './email-check-state';
+import { parseEmailCheck } from './email/check/schema';
+import type { EmailCheckState } from './email/check/state';
+import type { AccessToken } from './email/oauth';
 import type { NetworkRun } from './network/run';
 import { parseNetworkRun } from './network/run-schema';
-import type { AccessToken } from './oauth';
 
 /**
  * The current or last network check. Session storage: in memory, so writes reach the popup
@@ -45,10 +45,10 @@ const storedEmailCheck = storage.defineItem<EmailCheckState | null>('local:email
 });
 
 /**
- * The current or last email check (utils/email-check-state.ts): phase, provider, deadline, the
+ * The current or last email check (utils/email/check/state.ts): phase, provider, deadline, the
  * test message's token, the evidence. Local, so the wait survives a stopped worker and the
  * popup shows the verdict later; validated when read back, and forgotten after
- * EMAIL_RESULT_TTL_MS (utils/email-check-schema.ts). No address, subject or access token goes
+ * EMAIL_RESULT_TTL_MS (utils/email/check/schema.ts). No address, subject or access token goes
  * in here.
  */
 export const emailCheckItem = {

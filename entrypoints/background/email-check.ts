@@ -1,7 +1,7 @@
 /**
  * The email check's background adapter: sign-in (identity.launchWebAuthFlow, code + PKCE),
  * the mailbox APIs, DNS over HTTPS, Raftr's test-message endpoint, alarms and notifications.
- * Every decision is a pure transition of utils/email-check-state.ts; this file does the I/O.
+ * Every decision is a pure transition of utils/email/check/state.ts; this file does the I/O.
  *
  * The wait survives the popup closing and the worker being stopped: the state is in `local:`
  * storage, the access token in `session:` storage, and a 30-second alarm polls while no popup
@@ -13,33 +13,33 @@
  * 5xx's delay), whichever phase set it, so a restarted worker honours it as well.
  */
 import { browser } from 'wxt/browser';
+import { emailApiBackedOff, emailApiGate } from '@/utils/email/check/backoff';
+import { type PreparationIo, pollMailbox, prepareEmailWait } from '@/utils/email/check/sequences';
 import {
   EMAIL_ALARM_PERIOD_MINUTES,
   type EmailCheckError,
   type EmailCheckState,
-  emailApiBackedOff,
-  emailApiGate,
+  emailNextPollAt,
+  emailSignInTimedOut,
+  isEmailCheckActive,
+  isEmailPollDue,
+  isMailboxCheck,
+  type MailboxCheckState,
+} from '@/utils/email/check/state';
+import {
   emailCheckDeclined,
   emailCheckFailed,
   emailCheckResumed,
   emailCheckStarted,
-  emailNextPollAt,
   emailPlacementReported,
   emailPollApplied,
   emailSignedIn,
-  emailSignInTimedOut,
   emailVerdictNotified,
   emailWaitStarted,
   emailWaitStopped,
-  isEmailCheckActive,
-  isEmailPollDue,
-  type PreparationIo,
-  pollMailbox,
-  prepareEmailWait,
-} from '@/utils/email-check-state';
-import type { MailSystemId, Placement } from '@/utils/email-evidence';
-import { messageName } from '@/utils/i18n';
-import { parseDohMxAnswer, systemOfMxHosts } from '@/utils/mail-systems';
+} from '@/utils/email/check/transitions';
+import type { MailSystemId, Placement } from '@/utils/email/evidence';
+import { parseDohMxAnswer, systemOfMxHosts } from '@/utils/email/mail-systems';
 import {
   type ApiFailure,
   type ApiGate,
@@ -47,10 +47,9 @@ import {
   networkFailure,
   parseTestMessageResponse,
   testMessageRequest,
-} from '@/utils/mailbox';
-import { createGmailMailbox } from '@/utils/mailbox-gmail';
-import { createGraphMailbox } from '@/utils/mailbox-graph';
-import { EMAIL_PORT_NAME, onMessage } from '@/utils/messaging';
+} from '@/utils/email/mailbox/client';
+import { createGmailMailbox } from '@/utils/email/mailbox/gmail';
+import { createGraphMailbox } from '@/utils/email/mailbox/graph';
 import {
   type AccessToken,
   ADDRESS_DATA_COLLECTION,
@@ -72,7 +71,9 @@ import {
   summarizeEmailConfig,
   TOKEN_HOST_PERMISSIONS,
   tokenRequestBody,
-} from '@/utils/oauth';
+} from '@/utils/email/oauth';
+import { messageName } from '@/utils/i18n';
+import { EMAIL_PORT_NAME, onMessage } from '@/utils/messaging';
 import { parsePolicy } from '@/utils/policy';
 import { PROFILE } from '@/utils/profile';
 import { emailCheckItem, mailboxTokenItem } from '@/utils/storage';
@@ -156,6 +157,13 @@ function update(
 /** Change only the check `id`: a reset or a new check makes stale continuations no-ops. */
 function updateCheck(id: string, change: (state: EmailCheckState) => EmailCheckState) {
   return update((current) => (current && current.id === id ? change(current) : current));
+}
+
+/** Change only the mailbox check `id` (a manual-mode verdict has no mailbox to act on). */
+function updateMailboxCheck(id: string, change: (state: MailboxCheckState) => EmailCheckState) {
+  return update((current) =>
+    isMailboxCheck(current) && current.id === id ? change(current) : current,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -250,10 +258,10 @@ function requiredOrigins(provider: MailProvider): string[] {
 }
 
 async function signIn(
-  state: EmailCheckState,
+  state: MailboxCheckState,
   config: EmailCheckConfig,
 ): Promise<{ ok: true; token: AccessToken } | { ok: false; error: EmailCheckError }> {
-  const provider = state.provider as MailProvider;
+  const provider = state.provider;
   const client = oauthClient(provider, config);
   if (!client) return { ok: false, error: { reason: 'no-client-id' } };
   const redirectUri = browser.identity.getRedirectURL();
@@ -304,7 +312,7 @@ async function signIn(
   return { ok: true, token: parsed.token };
 }
 
-async function runSignIn(state: EmailCheckState): Promise<void> {
+async function runSignIn(state: MailboxCheckState): Promise<void> {
   signingIn = state.id;
   // launchWebAuthFlow waits for the user; pings keep the worker from being stopped meanwhile.
   const keepalive = setInterval(() => void browser.runtime.getPlatformInfo(), KEEPALIVE_MS);
@@ -312,7 +320,7 @@ async function runSignIn(state: EmailCheckState): Promise<void> {
     const config = await loadConfig();
     const result = await signIn(state, config);
     if (!result.ok) {
-      await updateCheck(state.id, (current) => emailCheckFailed(current, result.error));
+      await updateMailboxCheck(state.id, (current) => emailCheckFailed(current, result.error));
       return;
     }
     token = result.token;
@@ -320,7 +328,8 @@ async function runSignIn(state: EmailCheckState): Promise<void> {
     const next = await updateCheck(state.id, (current) =>
       current.phase === 'authorizing' ? emailSignedIn(current) : current,
     );
-    if (next?.id === state.id && next.phase === 'preparing') await runPreparation(next, config);
+    if (next?.id === state.id && next.phase === 'preparing' && isMailboxCheck(next))
+      await runPreparation(next, config);
     // Stopped or cancelled while the sign-in window was open: the token is not needed.
     else if (!next || (next.id === state.id && !isEmailCheckActive(next))) await forgetToken();
   } finally {
@@ -390,12 +399,12 @@ async function preparationIo(config: EmailCheckConfig): Promise<PreparationIo> {
   };
 }
 
-async function runPreparation(state: EmailCheckState, config: EmailCheckConfig): Promise<void> {
+async function runPreparation(state: MailboxCheckState, config: EmailCheckConfig): Promise<void> {
   if (preparing === state.id) return;
-  const provider = state.provider as MailProvider;
+  const provider = state.provider;
   const accessToken = await currentToken(provider);
   if (!accessToken) {
-    const next = await updateCheck(state.id, (c) =>
+    const next = await updateMailboxCheck(state.id, (c) =>
       emailCheckFailed(c, { reason: 'sign-in-again' }),
     );
     return afterChange(next);
@@ -443,9 +452,9 @@ async function pollOnce(): Promise<void> {
   const state = await emailCheckItem.getValue();
   if (state?.phase !== 'waiting') return;
   if (!isEmailPollDue(state, Date.now())) return void scheduleFastPoll(state);
-  const accessToken = await currentToken(state.provider as MailProvider);
+  const accessToken = await currentToken(state.provider);
   if (!accessToken) {
-    const next = await updateCheck(state.id, (c) =>
+    const next = await updateMailboxCheck(state.id, (c) =>
       emailCheckFailed(c, { reason: 'sign-in-again', detail: 'token expired' }),
     );
     return void (await afterChange(next));
@@ -526,7 +535,8 @@ export async function startEmailCheck(provider: MailProvider): Promise<EmailChec
     return emailCheckStarted(current, id, provider, Date.now(), hasClient);
   });
   intent = null;
-  if (state?.phase === 'authorizing' && signingIn !== state.id) void runSignIn(state);
+  if (state?.phase === 'authorizing' && isMailboxCheck(state) && signingIn !== state.id)
+    void runSignIn(state);
   return state as EmailCheckState;
 }
 
@@ -548,7 +558,8 @@ async function resumeEmailCheck(): Promise<void> {
   const hasToken = stored.provider !== null && (await currentToken(stored.provider)) !== null;
   const next = await updateCheck(stored.id, (c) => emailCheckResumed(c, hasToken, Date.now()));
   if (!next) return;
-  if (next.phase === 'preparing') return runPreparation(next, await loadConfig());
+  if (next.phase === 'preparing' && isMailboxCheck(next))
+    return runPreparation(next, await loadConfig());
   if (next.phase === 'waiting') {
     // Alarms outlive the worker, but not a browser restart or an extension reload.
     await ensurePollAlarm();

@@ -1,16 +1,16 @@
 /**
  * The paste-headers page: the email check without mailbox access. The user copies a Raftr
  * message's headers (Gmail: ⋮ → Show original; Outlook: … → View → View message details) and
- * gets the same analysis and findings as the mailbox check (utils/email-analysis.ts
+ * gets the same analysis and findings as the mailbox check (utils/email/analysis.ts
  * `explainHeaders`). Nothing leaves the page: the analysis runs here.
  */
 import { Fragment, render } from 'preact';
 import { useState } from 'preact/hooks';
 import { FindingCard } from '@/components/FindingCard';
 import { t } from '@/components/i18n';
-import { type ExplainReport, explainHeaders } from '@/utils/email-analysis';
-import { PLACEMENTS, type Placement } from '@/utils/email-evidence';
-import { MAX_HEADER_INPUT_CHARS } from '@/utils/email-headers';
+import { type ExplainReport, explainHeaders } from '@/utils/email/analysis';
+import { PLACEMENTS, type Placement } from '@/utils/email/evidence';
+import { MAX_HEADER_INPUT_CHARS } from '@/utils/email/headers/parse';
 import { messageName } from '@/utils/i18n';
 import { mailSystemLabel } from '@/utils/report';
 import '@/components/base.css';

@@ -9,10 +9,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect, type Page, type TestInfo, test } from '@playwright/test';
-import type { EmailSource, Placement } from '@/utils/email-evidence';
-// Types only (a renamed value breaks this file at compile time): utils/email-findings.ts reaches
+import type { EmailSource, Placement } from '@/utils/email/evidence';
+// Types only (a renamed value breaks this file at compile time): utils/email/findings.ts reaches
 // the i18n catalog, a JSON import Playwright's ESM loader refuses without an import attribute.
-import type { EmailFindingId } from '@/utils/email-findings';
+import type { EmailFindingId } from '@/utils/email/findings';
 import type { BlockProductId } from '@/utils/network/block-products';
 import type { NetworkFindingId } from '@/utils/network/findings';
 import type { Outcome } from '@/utils/network/outcomes';

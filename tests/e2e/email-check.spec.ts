@@ -14,12 +14,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, type Locator, type Page, type TestInfo, test } from '@playwright/test';
-import type { EmailErrorReason } from '@/utils/email-check-state';
-import type { Placement } from '@/utils/email-evidence';
-// Types only: utils/email-findings.ts reaches the i18n catalog, a JSON import Playwright's ESM
+import type { EmailErrorReason } from '@/utils/email/check/state';
+import type { Placement } from '@/utils/email/evidence';
+// Types only: utils/email/findings.ts reaches the i18n catalog, a JSON import Playwright's ESM
 // loader refuses without an import attribute.
-import type { EmailFindingId } from '@/utils/email-findings';
-import type { MailProvider } from '@/utils/oauth';
+import type { EmailFindingId } from '@/utils/email/findings';
+import type { MailProvider } from '@/utils/email/oauth';
 import { ENTRIES } from '@/utils/profile';
 import { stopServiceWorker } from '../sim/browser';
 import { createPki, type TestPki } from '../sim/ca';

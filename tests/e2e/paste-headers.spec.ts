@@ -12,11 +12,11 @@
  * placements are the product's own types: a renamed one breaks this file at compile time.
  */
 import { expect, type Locator, type Page, type TestInfo, test } from '@playwright/test';
-import type { Placement } from '@/utils/email-evidence';
-// Types only: utils/email-findings.ts reaches the i18n catalog, a JSON import Playwright's ESM
+import type { Placement } from '@/utils/email/evidence';
+// Types only: utils/email/findings.ts reaches the i18n catalog, a JSON import Playwright's ESM
 // loader refuses without an import attribute.
-import type { EmailFindingId } from '@/utils/email-findings';
-import { MAX_HEADER_INPUT_CHARS } from '@/utils/email-headers';
+import type { EmailFindingId } from '@/utils/email/findings';
+import { MAX_HEADER_INPUT_CHARS } from '@/utils/email/headers/parse';
 import { ENTRIES } from '@/utils/profile';
 import { type EmailCorpusFacts, loadEmailCorpus } from '../corpus/email';
 import { type LaunchedExtension, launchWithExtension } from '../sim/browser';

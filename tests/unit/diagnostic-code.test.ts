@@ -23,8 +23,8 @@ import {
   PLACEMENTS,
   SENDING_IP_MATCHES,
   UNKNOWN_EMAIL_EVIDENCE,
-} from '@/utils/email-evidence';
-import { EMAIL_FINDING_IDS } from '@/utils/email-findings';
+} from '@/utils/email/evidence';
+import { EMAIL_FINDING_IDS } from '@/utils/email/findings';
 import { BROWSER_FAMILIES, type Evidence, findingsFor } from '@/utils/evidence';
 import { BLOCK_PRODUCT_IDS } from '@/utils/network/block-products';
 import { NETWORK_FINDING_IDS } from '@/utils/network/findings';

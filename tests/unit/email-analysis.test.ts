@@ -15,10 +15,10 @@ import {
   placementFromGmailLabels,
   placementFromGraphFolder,
   sendingIpMatch,
-} from '../../utils/email-analysis';
-import type { EmailEvidence } from '../../utils/email-evidence';
-import { parseForefrontReport, parseHeaderBlock } from '../../utils/email-headers';
-import { readExchangeOnline } from '../../utils/email-spam-headers';
+} from '../../utils/email/analysis';
+import type { EmailEvidence } from '../../utils/email/evidence';
+import { parseForefrontReport, parseHeaderBlock } from '../../utils/email/headers/parse';
+import { readExchangeOnline } from '../../utils/email/headers/spam-headers';
 import { translateEnglish } from '../../utils/i18n';
 import { ENTRIES } from '../../utils/profile';
 
@@ -96,7 +96,7 @@ describe('filterVerdictOf (learn.microsoft.com/defender-office-365/message-heade
 
 describe('verdict helpers', () => {
   it('folds authentication results (RFC 8601 §2.7, Microsoft bestguesspass)', () => {
-    // RFC 8601's words kept apart: each calls for another answer (email-findings.ts).
+    // RFC 8601's words kept apart: each calls for another answer (email/findings.ts).
     for (const word of [
       'pass',
       'fail',

@@ -5,9 +5,9 @@
  * verdict is checked against evidence nobody on the team wrote.
  */
 import { describe, expect, it } from 'vitest';
-import { explainHeaders } from '../../utils/email-analysis';
-import type { AuthVerdict } from '../../utils/email-evidence';
-import type { EmailFindingId } from '../../utils/email-findings';
+import { explainHeaders } from '../../utils/email/analysis';
+import type { AuthVerdict } from '../../utils/email/evidence';
+import type { EmailFindingId } from '../../utils/email/findings';
 import { loadEmailCorpus } from '../corpus/email/index';
 
 const corpus = loadEmailCorpus();

@@ -4,8 +4,8 @@
  * (tests/corpus/email/facts.json, SOURCES.md). Every sample, every one of the 10 facts.
  */
 import { describe, expect, it } from 'vitest';
-import { headerFacts } from '../../utils/email-facts';
-import { parseHeaderBlock } from '../../utils/email-headers';
+import { headerFacts } from '../../utils/email/headers/facts';
+import { parseHeaderBlock } from '../../utils/email/headers/parse';
 import { loadEmailCorpus } from '../corpus/email/index';
 import { FACT_NAMES, flatFacts, scoreEmailCorpus } from '../corpus/email/score';
 

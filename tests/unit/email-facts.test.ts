@@ -1,12 +1,12 @@
 /**
- * The rules of the header analysis one by one (utils/email-facts.ts, email-trust.ts,
- * email-spam-headers.ts, email-forwarding.ts), on small header blocks. Each block cites the
+ * The rules of the header analysis one by one (utils/email/headers/facts.ts, email/headers/trust.ts,
+ * email/headers/spam-headers.ts, email/headers/forwarding.ts), on small header blocks. Each block cites the
  * vendor documentation or published header it is modelled on; the real-world coverage is the
  * corpus (tests/unit/email-corpus.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { headerFacts, readHeaderFacts } from '../../utils/email-facts';
-import { forwardingSigns } from '../../utils/email-forwarding';
+import { headerFacts, readHeaderFacts } from '../../utils/email/headers/facts';
+import { forwardingSigns } from '../../utils/email/headers/forwarding';
 import {
   readBarracuda,
   readCisco,
@@ -19,8 +19,8 @@ import {
   readTrendMicro,
   readXSpam,
   verdictOfScl,
-} from '../../utils/email-spam-headers';
-import { traceReceived } from '../../utils/email-trust';
+} from '../../utils/email/headers/spam-headers';
+import { traceReceived } from '../../utils/email/headers/trust';
 
 const block = (...lines: string[]) => lines.join('\n');
 /** A field lookup over literal fields, as readSpamFilters gets it. */

@@ -13,7 +13,7 @@ import {
   PLACEMENTS,
   SENDING_IP_MATCHES,
   UNKNOWN_EMAIL_EVIDENCE,
-} from '../../utils/email-evidence';
+} from '../../utils/email/evidence';
 import {
   describeRemedies,
   EMAIL_FINDING_IDS,
@@ -22,7 +22,7 @@ import {
   mailboxAccessFinding,
   remedyMessageName,
   remedyParams,
-} from '../../utils/email-findings';
+} from '../../utils/email/findings';
 import { ENGLISH_CATALOG, messageName, translateEnglish as t } from '../../utils/i18n';
 import { ENTRIES } from '../../utils/profile';
 import { describeFinding } from '../../utils/report';

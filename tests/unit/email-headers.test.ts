@@ -25,7 +25,7 @@ import {
   readMessageHeaders,
   receivedFor,
   trustedAuthResults,
-} from '../../utils/email-headers';
+} from '../../utils/email/headers/parse';
 import { translateEnglish } from '../../utils/i18n';
 
 /** The problems as the page shows them, in English. */

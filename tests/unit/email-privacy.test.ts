@@ -6,19 +6,20 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { emailCheckAge, parseEmailCheck } from '../../utils/email-check-schema';
+import { emailCheckAge, parseEmailCheck } from '../../utils/email/check/schema';
 import {
-  EMAIL_RESULT_TTL_MS,
-  type EmailCheckState,
+  type PreparationIo,
+  pollMailbox,
+  prepareEmailWait,
+} from '../../utils/email/check/sequences';
+import { EMAIL_RESULT_TTL_MS, type EmailCheckState } from '../../utils/email/check/state';
+import {
   emailCheckStarted,
   emailPollApplied,
   emailSignedIn,
   emailWaitStarted,
-  type PreparationIo,
-  pollMailbox,
-  prepareEmailWait,
-} from '../../utils/email-check-state';
-import { createGmailMailbox } from '../../utils/mailbox-gmail';
+} from '../../utils/email/check/transitions';
+import { createGmailMailbox } from '../../utils/email/mailbox/gmail';
 import { PROFILE } from '../../utils/profile';
 import { fakeHttp, json } from './mailbox-fake-http';
 

@@ -14,7 +14,7 @@ import {
   MAIL_SYSTEMS,
   PLACEMENTS,
   SENDING_IP_MATCHES,
-} from '@/utils/email-evidence';
+} from '@/utils/email/evidence';
 import { BROWSER_FAMILIES, type BrowserFamily, type Evidence } from '@/utils/evidence';
 import { BLOCK_PRODUCT_IDS } from '@/utils/network/block-products';
 import type { NetworkEvidence } from '@/utils/network/findings';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { EmailEvidence } from '@/utils/email-evidence';
-import { emailFindings } from '@/utils/email-findings';
+import type { EmailEvidence } from '@/utils/email/evidence';
+import { emailFindings } from '@/utils/email/findings';
 import { assembleEvidence, browserFromUserAgent, findingsFor } from '@/utils/evidence';
 import { type NetworkEvidence, networkFindings } from '@/utils/network/findings';
 import { PROBE_TARGET_IDS } from '@/utils/profile';

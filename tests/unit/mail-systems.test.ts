@@ -5,8 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAIL_SYSTEMS, type MailSystemId } from '../../utils/email-evidence';
-import { ENGLISH_CATALOG } from '../../utils/i18n';
+import { MAIL_SYSTEMS, type MailSystemId } from '../../utils/email/evidence';
 import {
   GATEWAY_SYSTEMS,
   isGatewaySystem,
@@ -26,7 +25,8 @@ import {
   systemOfMxHost,
   systemOfMxHosts,
   systemOfRelayHost,
-} from '../../utils/mail-systems';
+} from '../../utils/email/mail-systems';
+import { ENGLISH_CATALOG } from '../../utils/i18n';
 
 describe('systemOfMxHost (email.md, "Which system receives the mail")', () => {
   const cases: [string, MailSystemId][] = [

@@ -1,5 +1,5 @@
 /** A scripted `Http` for the mailbox adapters' tests: answers by URL, records every request. */
-import type { Http, HttpRequest, HttpResponse } from '../../utils/mailbox';
+import type { Http, HttpRequest, HttpResponse } from '../../utils/email/mailbox/client';
 
 export type Route = (url: URL, request: HttpRequest) => HttpResponse | Error | undefined;
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseHeaderBlock } from '../../utils/email-headers';
+import { parseHeaderBlock } from '../../utils/email/headers/parse';
 import {
   type ApiFailure,
   apiFailure,
@@ -11,7 +11,7 @@ import {
   subjectHasToken,
   testMessageRequest,
   testTokenOf,
-} from '../../utils/mailbox';
+} from '../../utils/email/mailbox/client';
 import {
   createGmailMailbox,
   gmailListUrl,
@@ -22,7 +22,7 @@ import {
   parseGmailList,
   parseGmailMessage,
   parseGmailProfile,
-} from '../../utils/mailbox-gmail';
+} from '../../utils/email/mailbox/gmail';
 import { fakeHttp, json } from './mailbox-fake-http';
 
 const NOW = Date.parse('2026-03-03T17:20:00Z');

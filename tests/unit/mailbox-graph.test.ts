@@ -11,7 +11,7 @@ import {
   parseGraphHeaders,
   parseGraphList,
   parseGraphMe,
-} from '../../utils/mailbox-graph';
+} from '../../utils/email/mailbox/graph';
 import { fakeHttp, json } from './mailbox-fake-http';
 
 const NOW = Date.parse('2026-03-03T17:20:00Z');

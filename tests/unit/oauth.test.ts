@@ -20,7 +20,7 @@ import {
   resolveEmailConfig,
   summarizeEmailConfig,
   tokenRequestBody,
-} from '../../utils/oauth';
+} from '../../utils/email/oauth';
 
 const REDIRECT = 'https://pmjpmiefbohcdlahgchelppbpceahbjo.chromiumapp.org/';
 const CONFIG: EmailCheckConfig = {

@@ -10,8 +10,8 @@ import {
   MAIL_SYSTEMS,
   PLACEMENTS,
   SENDING_IP_MATCHES,
-} from '@/utils/email-evidence';
-import { emailFindings } from '@/utils/email-findings';
+} from '@/utils/email/evidence';
+import { emailFindings } from '@/utils/email/findings';
 import { BROWSER_FAMILIES, type Evidence, findingsFor } from '@/utils/evidence';
 import {
   createTranslator,

@@ -1,9 +1,9 @@
 /**
- * Scores the header analysis (`headerFacts`, utils/email-facts.ts) against the corpus's
+ * Scores the header analysis (`headerFacts`, utils/email/headers/facts.ts) against the corpus's
  * hand-written facts: 10 facts per sample (receivingSystem, gateway and the 8 `facts`).
  * Used by tests/unit/email-corpus.test.ts and printed by the benchmark.
  */
-import { headerFacts } from '../../../utils/email-facts';
+import { headerFacts } from '../../../utils/email/headers/facts';
 import { type EmailCorpusSample, loadEmailCorpus } from './index';
 
 /** The facts scored, in a fixed order. */

@@ -17,8 +17,8 @@
  * Plain functions; no Playwright test imports.
  */
 import type { Page } from '@playwright/test';
-import { EMAIL_ALARM_PERIOD_MINUTES, EMAIL_FAST_POLL_MS } from '@/utils/email-check-state';
-import type { MailProvider } from '@/utils/oauth';
+import { EMAIL_ALARM_PERIOD_MINUTES, EMAIL_FAST_POLL_MS } from '@/utils/email/check/state';
+import type { MailProvider } from '@/utils/email/oauth';
 import { createPki, type TestPki } from '../ca';
 import type { MailboxPlatform } from './constants';
 import type { CallRecord } from './http';

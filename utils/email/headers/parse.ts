@@ -7,7 +7,7 @@
  * Everything here reads text a user pasted or a mailbox API returned: it never throws, it
  * returns what it could read plus a list of problems, and it undoes what pasting commonly does
  * to a header block (`undoPasteDamage`, lost folding, a bare field value). Which of the fields
- * are the receiving organisation's own is utils/email-trust.ts's job. Sources for the formats:
+ * are the receiving organisation's own is utils/email/headers/trust.ts's job. Sources for the formats:
  * shared/reference/email.md, https://www.rfc-editor.org/rfc/rfc8601,
  * https://learn.microsoft.com/defender-office-365/message-headers-eop-mdo.
  *
@@ -1089,7 +1089,7 @@ export interface MessageHeaders {
   /**
    * The topmost Authentication-Results and those below it with the same authserv-id (see
    * `trustedAuthResults`), or null without any A-R field. This ignores the Received path; the
-   * analysis uses the trust boundary of utils/email-trust.ts instead.
+   * analysis uses the trust boundary of utils/email/headers/trust.ts instead.
    */
   trustedAuth: TrustedAuthResults | null;
   /** Newest first, as in the header block. */

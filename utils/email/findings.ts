@@ -13,11 +13,12 @@
  * $4 the sending IPs quoted for PowerShell, $5 the sender domains quoted, $6 the sender
  * address and domains quoted, $7 the sending IPs in CIDR notation, $8 the finding's own detail.
  */
-import type { AuthVerdict, EmailEvidence, FilterVerdict, MailSystemId } from './email-evidence';
-import { entryRef, type Finding, type Severity, type SystemId } from './finding';
-import { messageName, type Translate } from './i18n';
+
+import { entryRef, type Finding, type Severity, type SystemId } from '../finding';
+import { messageName, type Translate } from '../i18n';
+import { ENTRIES } from '../profile';
+import type { AuthVerdict, EmailEvidence, FilterVerdict, MailSystemId } from './evidence';
 import { isGatewaySystem, mailSystemName } from './mail-systems';
-import { ENTRIES } from './profile';
 
 export const EMAIL_FINDING_IDS = [
   'email-delivered',

@@ -8,12 +8,13 @@
  *
  * Pure: no `browser.*`, no Node APIs.
  */
-import type { AuthResult, HeaderField, TrustedAuthResults } from './email-headers';
-import { parseMailAddress, receivedFor } from './email-headers';
-import { rspamdSymbols } from './email-spam-headers';
-import type { TrustBoundary } from './email-trust';
-import { receiverValues } from './email-trust';
-import { organizationalDomain } from './mail-systems';
+
+import { organizationalDomain } from '../mail-systems';
+import type { AuthResult, HeaderField, TrustedAuthResults } from './parse';
+import { parseMailAddress, receivedFor } from './parse';
+import { rspamdSymbols } from './spam-headers';
+import type { TrustBoundary } from './trust';
+import { receiverValues } from './trust';
 
 export interface ForwardingInput {
   fields: readonly HeaderField[];

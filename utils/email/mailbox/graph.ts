@@ -19,7 +19,9 @@
  * - High-confidence spam may be quarantined: it never reaches the mailbox and Graph cannot
  *   see it ("missing" then means "ask IT to look in the quarantine").
  */
-import { normalizeHeaderFields } from './email-headers';
+
+import { ENTRIES } from '../../profile';
+import { normalizeHeaderFields } from '../headers/parse';
 import {
   type ApiGate,
   type ApiResult,
@@ -33,8 +35,7 @@ import {
   type MailboxMessage,
   type MessageRef,
   verificationSender,
-} from './mailbox';
-import { ENTRIES } from './profile';
+} from './client';
 
 export const GRAPH_API = 'https://graph.microsoft.com/v1.0';
 

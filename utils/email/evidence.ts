@@ -49,7 +49,7 @@ export type MailSystemId = (typeof MAIL_SYSTEMS)[number];
 /**
  * The spam filter's own verdict on the content, where it states one (Microsoft's
  * X-Forefront-Antispam-Report SFV/SCL/CAT, X-Microsoft-Antispam BCL; SpamAssassin, Rspamd and
- * the gateways' fields: utils/email-spam-headers.ts). Gmail states none: its verdict is the
+ * the gateways' fields: utils/email/headers/spam-headers.ts). Gmail states none: its verdict is the
  * SPAM label. Kept apart from the placement (a safe-senders entry can put spam in the inbox)
  * and from the allow list that overrode it (`allowOverride`). 'allowed' is what layouts v1 and
  * v2 stored for an override; since v3 the override is its own field.
@@ -101,7 +101,7 @@ export interface EmailEvidence {
   filterVerdict: FilterVerdict;
   allowOverride: AllowOverrideId;
   /**
-   * The message was forwarded or relayed between mailboxes on the way (utils/email-forwarding.ts):
+   * The message was forwarded or relayed between mailboxes on the way (utils/email/headers/forwarding.ts):
    * a failed SPF or DMARC is then the forwarder's doing, not Raftr's.
    */
   forwarded: boolean;

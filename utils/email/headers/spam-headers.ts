@@ -5,13 +5,13 @@
  * Symantec/Broadcom, Trend Micro). Each reading keeps three things apart: the filter's verdict
  * on the content, an allow list that overrode it, and where the filter says the message went.
  *
- * The caller decides which fields are the receiving organisation's own (utils/email-trust.ts):
+ * The caller decides which fields are the receiving organisation's own (utils/email/headers/trust.ts):
  * this module reads only what it is given.
  *
  * Pure: no `browser.*`, no Node APIs.
  */
-import type { MailSystemId } from './email-evidence';
-import { parseForefrontReport } from './email-headers';
+import type { MailSystemId } from '../evidence';
+import { parseForefrontReport } from './parse';
 
 /** The filter's verdict on the content. */
 export type SpamVerdict = 'not-spam' | 'spam' | 'high-confidence-spam' | 'bulk' | 'phish';

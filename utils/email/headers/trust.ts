@@ -32,7 +32,15 @@
  *
  * Pure: no `browser.*`, no Node APIs.
  */
-import type { MailSystemId } from './email-evidence';
+import type { MailSystemId } from '../evidence';
+import {
+  isGatewaySystem,
+  isMicrosoftOutboundHost,
+  organizationalDomain,
+  providerOfHost,
+  sameOrganization,
+  systemOfRelayHost,
+} from '../mail-systems';
 import {
   type HeaderField,
   ipInSpfComment,
@@ -45,15 +53,7 @@ import {
   type ReceivedSpf,
   type TrustedAuthResults,
   trustedAuthResults,
-} from './email-headers';
-import {
-  isGatewaySystem,
-  isMicrosoftOutboundHost,
-  organizationalDomain,
-  providerOfHost,
-  sameOrganization,
-  systemOfRelayHost,
-} from './mail-systems';
+} from './parse';
 
 export interface TracedHop {
   hop: ReceivedHop;

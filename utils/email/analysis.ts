@@ -3,9 +3,9 @@
  * labels and arrival time) in, `EmailEvidence` out; and `explainHeaders` for pasted headers
  * (the CLI's `raftr-diag explain` and the paste-headers page).
  *
- * Reading the headers is utils/email-facts.ts's job (with the trust boundary in
- * utils/email-trust.ts, the filters' fields in utils/email-spam-headers.ts and forwarding in
- * utils/email-forwarding.ts); this module folds those facts into the evidence the diagnostic
+ * Reading the headers is utils/email/headers/facts.ts's job (with the trust boundary in
+ * utils/email/headers/trust.ts, the filters' fields in utils/email/headers/spam-headers.ts and forwarding in
+ * utils/email/headers/forwarding.ts); this module folds those facts into the evidence the diagnostic
  * code carries, and adds what only Raftr's own check needs (whether the sending IP is one of
  * Raftr's, the delay).
  *
@@ -15,6 +15,8 @@
  *
  * Pure: no `browser.*`, no Node APIs.
  */
+
+import { ENTRIES, isRaftrHost } from '../profile';
 import {
   AUTH_VERDICTS,
   type AuthVerdict,
@@ -26,9 +28,9 @@ import {
   type Placement,
   type SendingIpMatch,
   UNKNOWN_EMAIL_EVIDENCE,
-} from './email-evidence';
-import { type HeaderFacts, type HeaderFactsReading, readHeaderFacts } from './email-facts';
-import { type EmailFinding, emailFindings } from './email-findings';
+} from './evidence';
+import { type EmailFinding, emailFindings } from './findings';
+import { type HeaderFacts, type HeaderFactsReading, readHeaderFacts } from './headers/facts';
 import {
   type ForefrontReport,
   type HeaderField,
@@ -36,10 +38,9 @@ import {
   type MessageHeaders,
   parseForefrontReport,
   parseMicrosoftAntispam,
-} from './email-headers';
-import type { SpamVerdict } from './email-spam-headers';
+} from './headers/parse';
+import type { SpamVerdict } from './headers/spam-headers';
 import { isMailboxPlatform, type ReceivingSystemId } from './mail-systems';
-import { ENTRIES, isRaftrHost } from './profile';
 
 // ---------------------------------------------------------------------------------------------
 // Placement.
@@ -97,7 +98,7 @@ export function authVerdictOf(result: string | null | undefined): AuthVerdict {
  * (the user's Blocked Senders) and `SFV:SKB` (an anti-spam policy's blocked senders) explain a
  * junk placement by themselves, and allow-listing would not help
  * (learn.microsoft.com/defender-office-365/message-headers-eop-mdo). Otherwise the verdict the
- * filters stated (utils/email-spam-headers.ts); an allow list that overrode it is
+ * filters stated (utils/email/headers/spam-headers.ts); an allow list that overrode it is
  * `allowOverride`, not a verdict. A bulk level (BCL) alone is not one: the tenant's own
  * threshold decides, and Exchange then stamps CAT:BULK.
  */
@@ -231,7 +232,7 @@ export interface HeaderAnalysis {
   sentAt: number | null;
   /** When the final receiver got it (the topmost dated Received); epoch ms. */
   arrivedAt: number | null;
-  /** The facts in the field's own vocabulary (utils/email-facts.ts). */
+  /** The facts in the field's own vocabulary (utils/email/headers/facts.ts). */
   facts: HeaderFacts;
 }
 

@@ -1,12 +1,13 @@
 /**
- * What the Gmail and Microsoft Graph adapters (utils/mailbox-gmail.ts, utils/mailbox-graph.ts)
+ * What the Gmail and Microsoft Graph adapters (utils/email/mailbox/gmail.ts, utils/email/mailbox/graph.ts)
  * share: the HTTP seam, API failures as values, the message shape the analysis gets, how a
  * Raftr message is recognised, and Raftr's test-message endpoint. Pure: `fetch` is injected
  * as `Http`, so the same code runs in the background and in unit tests.
  */
-import type { HeaderField } from './email-headers';
-import type { MailProvider } from './oauth';
-import { ENTRIES } from './profile';
+
+import { ENTRIES } from '../../profile';
+import type { HeaderField } from '../headers/parse';
+import type { MailProvider } from '../oauth';
 
 // ---------------------------------------------------------------------------------------------
 // HTTP seam.
@@ -146,7 +147,7 @@ export function badResponse(status: number, message: string): ApiFailure {
  * `ready()` resolves once the latest back-off has passed (a 429's Retry-After, a 5xx's
  * exponential delay), and `failed()` hears every failure, so that the next call waits as long
  * as the server asked. The back-off itself lives in the stored check state, so it outlives a
- * stopped service worker (utils/email-check-state.ts `emailApiGate`).
+ * stopped service worker (utils/email/check/state.ts `emailApiGate`).
  */
 export interface ApiGate {
   ready(): Promise<void>;

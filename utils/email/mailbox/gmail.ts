@@ -7,13 +7,15 @@
  * - Get: `format=metadata`: labels, internalDate (when Google accepted the message) and every
  *   header, never the body. Every header, as Microsoft Graph's internetMessageHeaders gives them
  *   and as a user pastes them: the analysis reads gateways' and forwarders' fields by many names
- *   (utils/email-spam-headers.ts, email-forwarding.ts), and a subset would make the mailbox
+ *   (utils/email/headers/spam-headers.ts, email/headers/forwarding.ts), and a subset would make the mailbox
  *   check see less than the paste-headers page.
  *   https://developers.google.com/workspace/gmail/api/reference/rest/v1/users.messages/get
  * - Quota: 15,000 units per user per minute; list and get cost 5 units each, so even the
  *   history (1 list + 10 gets) is far below it. https://developers.google.com/gmail/api/reference/quota
  */
-import { normalizeHeaderFields } from './email-headers';
+
+import { ENTRIES, RAFTR_DOMAIN } from '../../profile';
+import { normalizeHeaderFields } from '../headers/parse';
 import {
   type ApiGate,
   type ApiResult,
@@ -25,8 +27,7 @@ import {
   type MailboxMessage,
   type MessageRef,
   verificationSender,
-} from './mailbox';
-import { ENTRIES, RAFTR_DOMAIN } from './profile';
+} from './client';
 
 export const GMAIL_API = 'https://gmail.googleapis.com/gmail/v1/users/me';
 

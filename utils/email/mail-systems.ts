@@ -7,7 +7,7 @@
  *
  * Pure: no `browser.*`, no Node APIs. The caller fetches; this module reads the JSON.
  */
-import type { MailSystemId } from './email-evidence';
+import type { MailSystemId } from './evidence';
 
 /**
  * Names as the vendors write them. Product names are the same in every language, so findings

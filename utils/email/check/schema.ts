@@ -6,8 +6,8 @@
  * https://valibot.dev/guides/schemas/
  */
 import * as v from 'valibot';
-import { EMAIL_RESULT_TTL_MS, type EmailCheckState } from './email-check-state';
-import { PLACEMENTS } from './email-evidence';
+import { PLACEMENTS } from '../evidence';
+import { EMAIL_RESULT_TTL_MS, type EmailCheckState } from './state';
 
 const nullableNumber = v.nullable(v.number());
 

@@ -7,12 +7,22 @@
  * it was forwarded on the way.
  *
  * `headerFacts` is the shape of the email header corpus (tests/corpus/email/facts.json);
- * `readHeaderFacts` also returns what it read, for the analysis (utils/email-analysis.ts).
+ * `readHeaderFacts` also returns what it read, for the analysis (utils/email/analysis.ts).
  *
  * Pure: no `browser.*`, no Node APIs.
  */
 
-import { wasForwarded } from './email-forwarding';
+import {
+  isGatewaySystem,
+  isGmailConsumerDomain,
+  isOutlookComDomain,
+  isOutlookComHost,
+  type MailboxProvider,
+  OUTLOOK_COM_TENANT_ID,
+  providerOfHost,
+  type ReceivingSystemId,
+} from '../mail-systems';
+import { wasForwarded } from './forwarding';
 import {
   type AuthResult,
   type HeaderField,
@@ -27,7 +37,7 @@ import {
   readMessageHeaders,
   receivedFor,
   type TrustedAuthResults,
-} from './email-headers';
+} from './parse';
 import {
   type AllowOverride,
   type FilterReading,
@@ -36,7 +46,7 @@ import {
   type PlacementFact,
   readSpamFilters,
   type SpamVerdict,
-} from './email-spam-headers';
+} from './spam-headers';
 import {
   exchangeInboundAuthResults,
   exchangeReceives,
@@ -46,17 +56,7 @@ import {
   senderGatewayIps,
   type TrustBoundary,
   traceReceived,
-} from './email-trust';
-import {
-  isGatewaySystem,
-  isGmailConsumerDomain,
-  isOutlookComDomain,
-  isOutlookComHost,
-  type MailboxProvider,
-  OUTLOOK_COM_TENANT_ID,
-  providerOfHost,
-  type ReceivingSystemId,
-} from './mail-systems';
+} from './trust';
 
 /** RFC 8601 §2.7's results for SPF and DKIM (and `policy`, §2.7.1). */
 export type AuthVocabulary =
@@ -207,7 +207,7 @@ function bottommost(fields: readonly HeaderField[], name: string): string | null
 }
 
 /**
- * Outlook.com or a Microsoft 365 tenant (the signs in mail-systems.ts): the tenant id Exchange
+ * Outlook.com or a Microsoft 365 tenant (the signs in email/mail-systems.ts): the tenant id Exchange
  * stamped last (X-MS-Exchange-CrossTenant-Id, X-EOPTenantAttributedMessage: Exchange strips the
  * other tenants' copies and stamps its own at the bottom), the receiving domain of Microsoft's
  * Authentication-Results, the consumer servers among the receiver's own hops or in
