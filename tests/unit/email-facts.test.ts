@@ -515,4 +515,21 @@ describe('forwarding (RFC 7960)', () => {
       'Authentication-Results: spf=none (sender IP is 209.85.160.41) smtp.mailfrom=example.co.uk; dkim=pass (signature was verified) header.d=example-co-uk.20221208.gappssmtp.com;dmarc=none action=none header.from=example.co.uk;';
     expect(signs(workspace)).toEqual([]);
   });
+
+  it("does not take the sending provider's own signature for a forwarder's", () => {
+    // Sent through SendGrid from an address raftr.com's SPF does not list, with a key raftr.com
+    // does not publish: SendGrid's s=smtpapi signature still passes. That is Raftr's records
+    // at fault (the simulated mail world's auth-failed case), not a forward.
+    const unlisted = block(
+      'Received: from unlisted.example (unlisted.example. [127.0.0.99]) by mx.google.com with ESMTPS id x for <student@university.example>; Tue, 03 Mar 2026 09:15:07 -0800 (PST)',
+      'Authentication-Results: mx.google.com; dkim=fail header.i=@raftr.com header.s=s1; dkim=pass header.i=@sendgrid.info header.s=smtpapi; spf=fail smtp.mailfrom=raftr.com; dmarc=fail (p=QUARANTINE sp=QUARANTINE dis=QUARANTINE) header.from=raftr.com',
+      'From: no-reply@raftr.com',
+    );
+    expect(signs(unlisted)).toEqual([]);
+    expect(headerFacts(unlisted).facts.forwarded).toBe(false);
+    // Another organisation's passing signature with the same failures still reads as a forward.
+    expect(signs(unlisted.replace('sendgrid.info', 'lists.example.org'))).toContain(
+      'indirect-flow',
+    );
+  });
 });

@@ -198,10 +198,32 @@ function providerSignsForAuthor(domain: string, author: string): boolean {
 }
 
 /**
+ * Email service providers sign the messages they send with a domain of their own beside the
+ * customer's: Amazon SES with amazonses.com (the corpus's outlookcom-ses-dkim-not-author-inbox
+ * and protonmail-amazonses-multi-ar-redacted samples), SendGrid with s=smtpapi under
+ * sendgrid.net (sendgrid.info on older mail), Mailgun with mailgun.org, Mailchimp and
+ * Mandrill with mcsv.net and mandrillapp.com, SparkPost with sparkpostmail.com, Postmark with
+ * mtasv.net. That signature was on the message when it left the sender, so its passing says
+ * nothing about a forwarder: a message sent through the provider from an address the author's
+ * SPF does not list fails SPF with that signature intact, and that is the author's SPF record
+ * at fault, not a forward.
+ */
+const SENDING_PROVIDER_SIGNERS = new Set([
+  'sendgrid.info',
+  'sendgrid.net',
+  'amazonses.com',
+  'mailgun.org',
+  'mcsv.net',
+  'mandrillapp.com',
+  'sparkpostmail.com',
+  'mtasv.net',
+]);
+
+/**
  * RFC 7960 §3.2: a forwarder re-sends from its own servers, so SPF no longer passes for the
  * author's own envelope domain (classic forwarding keeps the envelope) while the content is
  * still signed, by the author or by the forwarder re-signing. When the passing signature is a
- * third party's, or the recipient changed, that is a forward and not a spoof or a broken SPF
+ * third party's (not the sending provider's own), or the recipient changed, that is a forward and not a spoof or a broken SPF
  * record. Read from the receiver's Authentication-Results, or from Rspamd's symbols
  * (R_SPF_* and R_DKIM_ALLOW, the names lua_auth_results.lua maps to spf= and dkim=).
  */
@@ -215,7 +237,12 @@ function indirectFlow(input: ForwardingInput): boolean {
     const passing = results.filter((r) => r.method === 'dkim' && r.result === 'pass');
     const thirdParty = passing.some((r) => {
       const domain = dkimDomainOf(r);
-      return domain !== '' && !related(domain, author) && !providerSignsForAuthor(domain, author);
+      return (
+        domain !== '' &&
+        !related(domain, author) &&
+        !providerSignsForAuthor(domain, author) &&
+        !SENDING_PROVIDER_SIGNERS.has(organizationalDomain(domain) ?? domain)
+      );
     });
     return passing.length > 0 && (thirdParty || recipientChanged(input));
   }
