@@ -5,7 +5,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
 import { encodeEvidence } from '@/utils/diagnostic-code';
-import type { EmailCheckState } from '@/utils/email/check/state';
+import { isEmailCheckBehind } from '@/utils/email/check/state';
 import {
   assembleEvidence,
   browserFromUserAgent,
@@ -14,12 +14,13 @@ import {
   type UaBrand,
 } from '@/utils/evidence';
 import { messageName } from '@/utils/i18n';
-import { evidenceOf, type NetworkRun } from '@/utils/network/run';
+import { evidenceOf, isNetworkRunBehind } from '@/utils/network/run';
 import { PROFILE_VERSION } from '@/utils/profile';
 import { describeEvidence, itMessageSubject, mailtoLink, renderItMessage } from '@/utils/report';
 import { emailCheckItem, networkRunItem } from '@/utils/storage';
 import { t } from './i18n';
 import { useManagedPolicy } from './managed-policy';
+import { useStoredItem } from './use-stored-item';
 import './diagnostic-code.css';
 
 function currentBrowser() {
@@ -28,28 +29,11 @@ function currentBrowser() {
   return browserFromUserAgent(navigator.userAgent, uaData?.brands);
 }
 
-/**
- * A stored check, followed live. The checks themselves are started by NetworkCheck and
- * EmailCheck; the code only reads what they stored.
- */
-interface StoredItem<T> {
-  getValue(): Promise<T | null>;
-  watch(callback: (value: T | null) => void): () => void;
-}
-
-function useStored<T>(item: StoredItem<T>): T | null {
-  const [value, setValue] = useState<T | null>(null);
-  useEffect(() => {
-    const unwatch = item.watch((next) => setValue(next));
-    item.getValue().then((stored) => setValue((current) => current ?? stored));
-    return unwatch;
-  }, [item]);
-  return value;
-}
-
 export function DiagnosticCode() {
-  const run = useStored<NetworkRun>(networkRunItem);
-  const emailCheck = useStored<EmailCheckState>(emailCheckItem);
+  // The checks themselves are started by NetworkCheck and EmailCheck; the code only reads what
+  // they stored.
+  const [run] = useStoredItem(networkRunItem, isNetworkRunBehind);
+  const [emailCheck] = useStoredItem(emailCheckItem, isEmailCheckBehind);
   const email = emailCheck?.phase === 'done' ? emailCheck.verdict : null;
   const { policy, problems } = useManagedPolicy();
   const [copied, setCopied] = useState<'idle' | 'copied' | 'failed'>('idle');

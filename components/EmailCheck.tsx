@@ -2,7 +2,7 @@
  * The email check in the popup: "Check my email" with Gmail or Microsoft 365, the wait with
  * its countdown, where Raftr's message landed and why (findings, with the fix in the mail
  * system's own terms), the last 30 days of Raftr mail, and a manual mode without mailbox
- * access. The background does the work (entrypoints/background/email-check.ts); this renders
+ * access. The background does the work (entrypoints/background/email/); this renders
  * the stored state and forwards clicks.
  */
 import { useState } from 'preact/hooks';
@@ -196,7 +196,7 @@ function ProviderButtons({
 }
 
 export function EmailCheck() {
-  const { state, config, problem, setState, setProblem } = useEmailCheck();
+  const { state, config, problem, replied, setProblem } = useEmailCheck();
   const [manual, setManual] = useState(false);
   const ui = emailUiStateOf(state);
   // Re-renders every second while waiting: the countdown.
@@ -207,7 +207,7 @@ export function EmailCheck() {
     promise
       .then((next) => {
         setProblem(null);
-        setState(next);
+        replied(next);
       })
       .catch((reason: unknown) =>
         setProblem(String(reason instanceof Error ? reason.message : reason)),
@@ -229,7 +229,8 @@ export function EmailCheck() {
     sendMessage('intendEmailCheck', { provider }).catch(() => {});
     const origins = permissionOriginsFor(provider, PROFILE.dnsHostPermissions);
     // Firefox asks the user, in the same prompt, whether the address may go to Raftr for the
-    // test message (background email-check.ts mayShareAddress); Chromium has no such category.
+    // test message (background email/preparation-io.ts mayShareAddress); Chromium has no such
+    // category.
     const dataCollection =
       import.meta.env.FIREFOX && config?.testMessage
         ? { data_collection: [ADDRESS_DATA_COLLECTION] }

@@ -1,21 +1,11 @@
 import { useEffect, useState } from 'preact/hooks';
-import { browser } from 'wxt/browser';
-import { type ParsedPolicy, parsePolicy } from '@/utils/policy';
+import type { ParsedPolicy } from '@/utils/policy';
+import { readManagedPolicy, watchManagedPolicy } from '@/utils/storage';
 
 /**
- * Enterprise policy from managed storage (public/managed_schema.json). Chrome returns {} when
- * no policy is set, Firefox throws ("Managed storage manifest not found"): both mean "no
- * policy". https://developer.chrome.com/docs/extensions/reference/api/storage#property-managed
+ * The enterprise policy (utils/storage.ts readManagedPolicy), kept current: administrators can
+ * change it while a page is open.
  */
-export async function readManagedPolicy(): Promise<ParsedPolicy> {
-  try {
-    return parsePolicy(await browser.storage.managed.get());
-  } catch {
-    return parsePolicy({});
-  }
-}
-
-/** The policy, kept current: administrators can change it while a page is open. */
 export function useManagedPolicy(): ParsedPolicy {
   const [parsed, setParsed] = useState<ParsedPolicy>({ policy: {}, problems: [] });
   useEffect(() => {
@@ -25,14 +15,11 @@ export function useManagedPolicy(): ParsedPolicy {
         if (live) setParsed(next);
       });
     };
-    const onChanged = (_changes: unknown, area: string) => {
-      if (area === 'managed') refresh();
-    };
     refresh();
-    browser.storage.onChanged.addListener(onChanged);
+    const unwatch = watchManagedPolicy(refresh);
     return () => {
       live = false;
-      browser.storage.onChanged.removeListener(onChanged);
+      unwatch();
     };
   }, []);
   return parsed;

@@ -1,9 +1,10 @@
 import { useEffect, useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
-import type { EmailCheckState } from '@/utils/email/check/state';
+import { type EmailCheckState, isEmailCheckBehind } from '@/utils/email/check/state';
 import type { EmailConfigSummary } from '@/utils/email/oauth';
 import { EMAIL_PORT_NAME, sendMessage } from '@/utils/messaging';
-import { emailCheckItem } from '@/utils/storage';
+import { emailCheckItem, watchManagedPolicy } from '@/utils/storage';
+import { useStoredItem } from './use-stored-item';
 
 export interface EmailCheckView {
   state: EmailCheckState | null;
@@ -11,7 +12,8 @@ export interface EmailCheckView {
   config: EmailConfigSummary | null;
   /** A failure to talk to the background (not a check error: those are in the state). */
   problem: string | null;
-  setState: (state: EmailCheckState | null) => void;
+  /** Shows the background's reply to a message, unless storage already showed a later state. */
+  replied: (state: EmailCheckState | null) => void;
   setProblem: (problem: string | null) => void;
 }
 
@@ -21,7 +23,7 @@ export interface EmailCheckView {
  * the port disconnects, and reconnecting wakes it up, which resumes the wait.
  */
 export function useEmailCheck(): EmailCheckView {
-  const [state, setState] = useState<EmailCheckState | null>(null);
+  const [state, replied] = useStoredItem(emailCheckItem, isEmailCheckBehind);
   const [config, setConfig] = useState<EmailConfigSummary | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
 
@@ -35,8 +37,6 @@ export function useEmailCheck(): EmailCheckView {
       });
     };
     connect();
-    const unwatch = emailCheckItem.watch((next) => setState(next));
-    emailCheckItem.getValue().then((stored) => setState((current) => current ?? stored));
     const loadConfig = () => {
       sendMessage('getEmailConfig')
         .then((next) => !closed && setConfig(next))
@@ -47,19 +47,15 @@ export function useEmailCheck(): EmailCheckView {
     loadConfig();
     // Enterprise policy can arrive after the popup opened (Chromium loads an extension's
     // policy asynchronously) or change while it is open.
-    const onStorageChanged = (_changes: unknown, area: string) => {
-      if (area === 'managed') loadConfig();
-    };
-    browser.storage.onChanged.addListener(onStorageChanged);
+    const unwatchPolicy = watchManagedPolicy(loadConfig);
     return () => {
       closed = true;
-      unwatch();
-      browser.storage.onChanged.removeListener(onStorageChanged);
+      unwatchPolicy();
       port?.disconnect();
     };
   }, []);
 
-  return { state, config, problem, setState, setProblem };
+  return { state, config, problem, replied, setProblem };
 }
 
 /** The current time, ticking every second while `active` (the countdown). */

@@ -1,8 +1,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
 import { POPUP_PORT_NAME, sendMessage } from '@/utils/messaging';
-import { laterOf, type NetworkRun } from '@/utils/network/run';
+import { isNetworkRunBehind, type NetworkRun } from '@/utils/network/run';
 import { networkRunItem } from '@/utils/storage';
+import { useStoredItem } from './use-stored-item';
 
 export interface NetworkRunView {
   run: NetworkRun | null;
@@ -27,14 +28,14 @@ export function beginNetworkCheck(): void {
  * disconnects; reconnecting wakes the worker, which resumes the unfinished probes.
  */
 export function useNetworkRun(): NetworkRunView {
-  const [run, setRun] = useState<NetworkRun | null>(null);
+  const [run, replied] = useStoredItem(networkRunItem, isNetworkRunBehind);
   const [error, setError] = useState<string | null>(null);
 
   const start = (force: boolean, pending?: Promise<NetworkRun>) => {
     (pending ?? sendMessage('startNetworkCheck', { force }))
       .then((started) => {
         setError(null);
-        setRun((current) => laterOf(current, started));
+        replied(started);
       })
       .catch((reason: unknown) =>
         setError(String(reason instanceof Error ? reason.message : reason)),
@@ -54,7 +55,8 @@ export function useNetworkRun(): NetworkRunView {
           // Only a run still going is picked up again: a finished one stays as it is, even
           // when it has grown old while the popup was open.
           sendMessage('resumeNetworkCheck', undefined)
-            .then((resumed) => setRun((current) => laterOf(current, resumed)))
+            // Null: nothing to resume, not a run removed.
+            .then((resumed) => resumed && replied(resumed))
             .catch((reason: unknown) =>
               setError(String(reason instanceof Error ? reason.message : reason)),
             );
@@ -62,13 +64,10 @@ export function useNetworkRun(): NetworkRunView {
       });
     };
     connect();
-    const unwatch = networkRunItem.watch((next) => setRun((current) => laterOf(current, next)));
-    networkRunItem.getValue().then((stored) => setRun((current) => laterOf(current, stored)));
     start(false, opening ?? undefined);
     opening = null;
     return () => {
       closed = true;
-      unwatch();
       port?.disconnect();
     };
   }, []);

@@ -1,8 +1,8 @@
 /**
  * Enterprise policy (managed storage, public/managed_schema.json): parsed and validated here,
- * purely. The browser adapter (components/managed-policy.ts) reads the raw object; this module
- * decides what of it is usable and lists, as values, what is not, so that a bad policy shows
- * up as a clear problem instead of a silent default.
+ * purely. The browser adapter (utils/storage.ts readManagedPolicy) reads the raw object; this
+ * module decides what of it is usable and lists, as values, what is not, so that a bad policy
+ * shows up as a clear problem instead of a silent default.
  *
  * Chrome applies the schema's types before the extension sees a value, Firefox's
  * `3rdparty` policies do not (https://mozilla.github.io/policy-templates/#3rdparty), so the

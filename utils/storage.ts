@@ -1,13 +1,16 @@
 /**
  * Every storage item of the extension, in one place
- * (https://wxt.dev/storage). Nothing personal and no token is ever written here.
+ * (https://wxt.dev/storage), and the one reader of the enterprise policy (managed storage).
+ * Nothing personal and no token is ever written here.
  */
+import { browser } from 'wxt/browser';
 import { storage } from 'wxt/utils/storage';
 import { parseEmailCheck } from './email/check/schema';
 import type { EmailCheckState } from './email/check/state';
 import type { AccessToken } from './email/oauth';
 import type { NetworkRun } from './network/run';
 import { parseNetworkRun } from './network/run-schema';
+import { type ParsedPolicy, parsePolicy } from './policy';
 
 /**
  * The current or last network check. Session storage: in memory, so writes reach the popup
@@ -79,3 +82,33 @@ export const emailCheckItem = {
 export const mailboxTokenItem = storage.defineItem<AccessToken | null>('session:mailboxToken', {
   fallback: null,
 });
+
+/**
+ * Enterprise policy from managed storage (public/managed_schema.json), parsed and validated
+ * (utils/policy.ts). Chrome returns {} when no policy is set; Firefox throws ("Managed storage
+ * manifest not found"), as may a browser that has no value for the schema: all mean "no
+ * policy". Read on every use: policy can change at run time.
+ * https://developer.chrome.com/docs/extensions/reference/api/storage#property-managed
+ */
+export async function readManagedPolicy(): Promise<ParsedPolicy> {
+  let raw: unknown = {};
+  try {
+    raw = await browser.storage.managed.get();
+  } catch {
+    raw = {};
+  }
+  return parsePolicy(raw);
+}
+
+/**
+ * Calls `callback` whenever the policy changes: administrators can change it while a page is
+ * open, and Chromium loads an extension's policy asynchronously, possibly after the page
+ * opened. Returns the function that stops watching.
+ */
+export function watchManagedPolicy(callback: () => void): () => void {
+  const onChanged = (_changes: unknown, area: string) => {
+    if (area === 'managed') callback();
+  };
+  browser.storage.onChanged.addListener(onChanged);
+  return () => browser.storage.onChanged.removeListener(onChanged);
+}

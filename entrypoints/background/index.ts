@@ -1,4 +1,4 @@
-import { setUpEmailCheck } from './email-check';
+import { setUpEmailCheck } from './email';
 import { setUpNetworkCheck } from './network';
 
 // Every listener is registered synchronously in main(): a worker woken by an event must

@@ -11,8 +11,10 @@
  * [data-testid="finding"][data-finding]. Their values are the product's own types (finding
  * ids, placements, error reasons, providers): a renamed one breaks this file at compile time.
  */
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { expect, type Locator, type Page, type TestInfo, test } from '@playwright/test';
 import type { EmailErrorReason } from '@/utils/email/check/state';
 import type { Placement } from '@/utils/email/evidence';
@@ -469,3 +471,90 @@ test('the school blocks mailbox access (Microsoft: AADSTS65001 sent straight bac
     'Grant admin consent',
   );
 });
+
+test('a verdict older than 7 days is gone: the popup offers a new check and the code says email not checked', async () => {
+  const { launch, page, emailCheck } = await start('verdict-expired', {
+    world: { mailbox: 'google' },
+  });
+  launch.world.setPolicy('junk');
+  await chooseProvider(emailCheck, 'gmail');
+  await expectPlacement(emailCheck, 'spam');
+  await expect(emailCheck.getByTestId('email-checked-at')).toBeVisible();
+  await expect(page.getByTestId('network-check')).toHaveAttribute('data-state', 'done', {
+    timeout: 30_000,
+  });
+  const code = page.getByTestId('diagnostic-code');
+  const withEmail = ((await code.textContent()) ?? '').trim();
+  expect(await decodedEmail(withEmail)).not.toBeNull();
+
+  // Eight days pass: every time the stored check carries moves back by eight days.
+  const eightDays = 8 * 24 * 3_600_000;
+  await page.evaluate(async (shift) => {
+    const local = localStorageOfExtension();
+    const { emailCheck: stored } = await local.get('emailCheck');
+    const back = (t: unknown) => (typeof t === 'number' ? t - shift : t);
+    const verdict = stored.verdict && {
+      ...stored.verdict,
+      at: back(stored.verdict.at),
+      arrivedAt: back(stored.verdict.arrivedAt),
+      sentAt: back(stored.verdict.sentAt),
+    };
+    await local.set({
+      emailCheck: {
+        ...stored,
+        startedAt: back(stored.startedAt),
+        deadline: back(stored.deadline),
+        sentAt: back(stored.sentAt),
+        signInStartedAt: back(stored.signInStartedAt),
+        verdict,
+      },
+    });
+    // Inside the page: the extension's own storage.local (this function is serialised).
+    function localStorageOfExtension() {
+      return (
+        globalThis as unknown as {
+          chrome: {
+            storage: {
+              local: {
+                // biome-ignore lint/suspicious/noExplicitAny: the stored JSON, shifted as is
+                get(key: string): Promise<Record<string, any>>;
+                set(items: Record<string, unknown>): Promise<void>;
+              };
+            };
+          };
+        }
+      ).chrome.storage.local;
+    }
+  }, eightDays);
+
+  // The open popup drops it at once (it watches the stored check), and a popup opened later
+  // offers a new check; the worker, started afresh, deletes it.
+  await expect(emailCheck).toHaveAttribute('data-state', 'idle');
+  const stop = await stopServiceWorker(page, launch.browser.extensionId);
+  await stop.detach();
+  await page.reload();
+  await expect(page.getByTestId('email-check')).toHaveAttribute('data-state', 'idle');
+  await expect(providerButton(page.getByTestId('email-check'), 'gmail')).toBeEnabled();
+  await expect(page.getByTestId('email-checked-at')).toHaveCount(0);
+  await expect(page.getByTestId('network-check')).toHaveAttribute('data-state', 'done', {
+    timeout: 30_000,
+  });
+  await expect.poll(async () => decodedEmail(((await code.textContent()) ?? '').trim())).toBeNull();
+  await expect
+    .poll(() =>
+      page.evaluate(async () => {
+        const { chrome } = globalThis as unknown as {
+          chrome: { storage: { local: { get(key: string): Promise<Record<string, unknown>> } } };
+        };
+        return (await chrome.storage.local.get('emailCheck')).emailCheck;
+      }),
+    )
+    .toBeUndefined();
+});
+
+/** The email part of a code, as the CLI decodes it (null: email not checked). */
+async function decodedEmail(code: string): Promise<unknown> {
+  const cli = path.join(process.cwd(), 'bin', 'raftr-diag.mjs');
+  const { stdout } = await promisify(execFile)(process.execPath, [cli, 'decode', code, '--json']);
+  return (JSON.parse(stdout) as { email: unknown }).email;
+}

@@ -26,6 +26,7 @@ import {
   emailRemainingMs,
   emailSignInTimedOut,
   emailUiStateOf,
+  isEmailCheckBehind,
   isEmailPollDue,
   isEmailWaitStoppable,
   type MailboxCheckState,
@@ -320,6 +321,48 @@ describe('polling', () => {
   it('ignores poll results for a check that is no longer waiting', () => {
     const done = emailWaitStopped(waiting(), T0 + 2000);
     expect(emailPollApplied(done, nothing(), T0 + 3000, true)).toBe(done);
+  });
+});
+
+describe('the order the popup shows checks in', () => {
+  it('every transition moves a check forward in isEmailCheckBehind, or keeps it level', () => {
+    const found = {
+      kind: 'found',
+      message: gmailMessage(['SPAM']),
+      seenIds: [],
+      calls: 2,
+    } satisfies PollOutcome;
+    const failed = {
+      kind: 'failed',
+      failure: failure('unauthorized', null, 401),
+      seenIds: [],
+      calls: 1,
+    } satisfies PollOutcome;
+    const started = emailCheckStarted(null, 'c1', 'gmail', T0, true);
+    const signedIn = emailSignedIn(started);
+    const wait = emailWaitStarted(signedIn, PREP, T0 + 1000);
+    const expired = emailPollApplied(wait, failed, T0 + 3000, true);
+    const again = emailCheckStarted(expired, 'c2', 'gmail', T0 + 4000, true);
+    const paths: EmailCheckState[][] = [
+      [started, signedIn, wait, emailPollApplied(wait, found, T0 + 2000, true)],
+      [started, signedIn, wait, emailWaitStopped(wait, T0 + 2000)],
+      [started, emailCheckFailed(started, { reason: 'declined' })],
+      [wait, expired, again, emailSignedIn(again as MailboxCheckState)],
+      [expired, emailWaitStopped(expired, T0 + 5000)],
+      [wait, emailCheckResumed(wait, true, T0 + 2000), emailCheckResumed(wait, false, T0 + 2000)],
+      [wait, emailPlacementReported(wait, 'c3', 'inbox', T0 + 9000)],
+    ];
+    for (const path of paths) {
+      for (let i = 1; i < path.length; i++) {
+        const [before, after] = [path[i - 1], path[i]] as [EmailCheckState, EmailCheckState];
+        expect(isEmailCheckBehind(after, before), `${before.phase} → ${after.phase}`).toBe(false);
+      }
+    }
+    // And a step back is one: the verdict is ahead of the wait, a later check of an earlier one.
+    expect(isEmailCheckBehind(wait, emailPollApplied(wait, found, T0 + 2000, true))).toBe(true);
+    expect(isEmailCheckBehind(wait, emailPlacementReported(wait, 'c3', 'inbox', T0 + 9000))).toBe(
+      true,
+    );
   });
 });
 

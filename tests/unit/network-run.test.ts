@@ -4,7 +4,7 @@ import { finishRun } from '@/utils/network/finish';
 import {
   evidenceOf,
   isFresh,
-  laterOf,
+  isNetworkRunBehind,
   newRun,
   pendingTargets,
   withProbeResult,
@@ -42,24 +42,23 @@ describe('network run state', () => {
   });
 });
 
-describe('laterOf: the popup never steps back', () => {
+describe('isNetworkRunBehind: the popup never steps back', () => {
   const start = newRun('r1', 1000);
   const progressed = withProbeResult(start, ok('control'));
   const done = { ...progressed, state: 'done' as const, finishedAt: 2000 };
 
-  it('prefers the view with more probes done, and done over running', () => {
-    expect(laterOf(progressed, start)).toBe(progressed);
-    expect(laterOf(start, progressed)).toBe(progressed);
-    expect(laterOf(done, start)).toBe(done);
-    expect(laterOf(start, done)).toBe(done);
+  it('puts the view with more probes done, and done, ahead of running', () => {
+    expect(isNetworkRunBehind(start, progressed)).toBe(true);
+    expect(isNetworkRunBehind(progressed, start)).toBe(false);
+    expect(isNetworkRunBehind(start, done)).toBe(true);
+    expect(isNetworkRunBehind(done, start)).toBe(false);
   });
 
-  it('prefers a newer run over an older one, and anything over nothing', () => {
+  it('puts a newer run ahead of an older one, and keeps two equal views level', () => {
     const next = newRun('r2', 5000);
-    expect(laterOf(done, next)).toBe(next);
-    expect(laterOf(next, done)).toBe(next);
-    expect(laterOf(null, start)).toBe(start);
-    expect(laterOf(start, null)).toBe(start);
+    expect(isNetworkRunBehind(done, next)).toBe(true);
+    expect(isNetworkRunBehind(next, done)).toBe(false);
+    expect(isNetworkRunBehind(progressed, { ...progressed })).toBe(false);
   });
 });
 

@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, type MockInstance, vi } from 'vitest';
+import { browser } from 'wxt/browser';
 import { parsePolicy } from '@/utils/policy';
+import { readManagedPolicy } from '@/utils/storage';
 
 describe('parsePolicy', () => {
   it('reads no policy as an empty one, without problems', () => {
@@ -37,5 +39,28 @@ describe('parsePolicy', () => {
       policy: { itContact: 'it@campus.edu' },
       problems: [],
     });
+  });
+});
+
+describe('readManagedPolicy', () => {
+  afterEach(() => vi.restoreAllMocks());
+  // get() has a callback overload too: the spy is typed as the promise one.
+  const managedGet = () =>
+    vi.spyOn(browser.storage.managed, 'get') as unknown as MockInstance<() => Promise<unknown>>;
+
+  it('reads managed storage through parsePolicy', async () => {
+    managedGet().mockResolvedValue({
+      itContact: 'mailto:it@campus.edu',
+      microsoftTenant: 'bad tenant',
+    });
+    expect(await readManagedPolicy()).toEqual({
+      policy: { itContact: 'it@campus.edu' },
+      problems: [{ key: 'microsoftTenant', reason: 'not-a-tenant', value: 'bad tenant' }],
+    });
+  });
+
+  it('reads a managed storage that throws (Firefox without policy) as no policy', async () => {
+    managedGet().mockRejectedValue(new Error('Managed storage manifest not found'));
+    expect(await readManagedPolicy()).toEqual({ policy: {}, problems: [] });
   });
 });

@@ -94,12 +94,13 @@ export function isFresh(run: NetworkRun | null, now: number, maxAgeMs: number): 
 }
 
 /**
- * The more advanced of two views of the run: the popup hears of a run both from the reply to
- * its start message and from storage changes, in either order, and must never step back.
+ * The order of two views of the run that the popup hears of in either order (the reply to its
+ * start message, storage changes): whether `a` is behind `b`, so that showing `a` after `b`
+ * would step back. A later run is ahead of an earlier one; within a run, done is ahead of
+ * running, then the view with more probes done.
  */
-export function laterOf(a: NetworkRun | null, b: NetworkRun | null): NetworkRun | null {
-  if (!a || !b) return a ?? b;
-  if (a.id !== b.id) return b.startedAt >= a.startedAt ? b : a;
-  if (a.state !== b.state) return a.state === 'done' ? a : b;
-  return pendingTargets(b).length <= pendingTargets(a).length ? b : a;
+export function isNetworkRunBehind(a: NetworkRun, b: NetworkRun): boolean {
+  if (a.id !== b.id) return a.startedAt < b.startedAt;
+  if (a.state !== b.state) return b.state === 'done';
+  return pendingTargets(a).length > pendingTargets(b).length;
 }

@@ -288,7 +288,8 @@ const PHASE_ORDER: Record<EmailPhase, number> = {
  * back. A later check is ahead of an earlier one (a new check always starts now); within one
  * check, a sign-in that began later is ahead (signing in again resumes an ended wait), then
  * the phase: signing in, preparing, waiting, then the verdict or the error. Every transition
- * moves a check forward in this order, or keeps it level (transitions.test: the property).
+ * moves a check forward in this order, or keeps it level (email-check-state.test.ts, "the order
+ * the popup shows checks in").
  */
 export function isEmailCheckBehind(a: EmailCheckState, b: EmailCheckState): boolean {
   if (a.id !== b.id) return a.startedAt < b.startedAt;
