@@ -5,7 +5,7 @@
  */
 import type { DecodeFailure } from './diagnostic-code';
 import type { EmailEvidence } from './email/evidence';
-import { describeRemedies, type EmailFinding } from './email/findings';
+import { describeRemedies, type FindingWithRemedies } from './email/remedies';
 import type { Evidence } from './evidence';
 import { type Finding, type FindingEntry, formatProtocol } from './finding';
 import { messageName, type Translate } from './i18n';
@@ -54,8 +54,8 @@ export function mailSystemLabel(system: string, t: Translate): string {
  * messages, e.g. remedy_microsoft_365_allow_senders). A remedy without words is left out.
  */
 function remediesOf(finding: Finding, t: Translate): RemedyLine[] {
-  if (!Array.isArray((finding as Partial<EmailFinding>).remedies)) return [];
-  return describeRemedies(finding as EmailFinding, t)
+  if (!Array.isArray((finding as Partial<FindingWithRemedies>).remedies)) return [];
+  return describeRemedies(finding as FindingWithRemedies, t)
     .filter((remedy) => remedy.text !== '')
     .map((remedy) => ({
       system: remedy.systemName || mailSystemLabel(remedy.system, t),

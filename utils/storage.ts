@@ -10,7 +10,7 @@ import type { EmailCheckState } from './email/check/state';
 import type { AccessToken } from './email/oauth';
 import type { NetworkRun } from './network/run';
 import { parseNetworkRun } from './network/run-schema';
-import { type ParsedPolicy, parsePolicy } from './policy';
+import type { ParsedPolicy } from './policy';
 
 /**
  * The current or last network check. Session storage: in memory, so writes reach the popup
@@ -89,8 +89,11 @@ export const mailboxTokenItem = storage.defineItem<AccessToken | null>('session:
  * manifest not found"), as may a browser that has no value for the schema: all mean "no
  * policy". Read on every use: policy can change at run time.
  * https://developer.chrome.com/docs/extensions/reference/api/storage#property-managed
+ * The parser is imported when first needed: the popup's first paint reads stored runs through
+ * this module, and the policy's schema would add 3 KB gzipped to it (`npm run bench`).
  */
 export async function readManagedPolicy(): Promise<ParsedPolicy> {
+  const { parsePolicy } = await import('./policy');
   let raw: unknown = {};
   try {
     raw = await browser.storage.managed.get();

@@ -15,14 +15,12 @@ import {
   UNKNOWN_EMAIL_EVIDENCE,
 } from '../../utils/email/evidence';
 import {
-  describeRemedies,
   EMAIL_FINDING_IDS,
   type EmailFinding,
   emailFindings,
   mailboxAccessFinding,
-  remedyMessageName,
-  remedyParams,
 } from '../../utils/email/findings';
+import { describeRemedies, remedyMessageName, remedyParams } from '../../utils/email/remedies';
 import { ENGLISH_CATALOG, messageName, translateEnglish as t } from '../../utils/i18n';
 import { ENTRIES } from '../../utils/profile';
 import { describeFinding } from '../../utils/report';

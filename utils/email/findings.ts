@@ -15,10 +15,10 @@
  */
 
 import { entryRef, type Finding, type Severity, type SystemId } from '../finding';
-import { messageName, type Translate } from '../i18n';
 import { ENTRIES } from '../profile';
 import type { AuthVerdict, EmailEvidence, FilterVerdict, MailSystemId } from './evidence';
 import { isGatewaySystem, mailSystemName } from './mail-systems';
+import type { Remedy, RemedyAction } from './remedies';
 
 export const EMAIL_FINDING_IDS = [
   'email-delivered',
@@ -39,23 +39,6 @@ export const EMAIL_FINDING_IDS = [
   'email-auth-temperror',
 ] as const;
 export type EmailFindingId = (typeof EMAIL_FINDING_IDS)[number];
-
-/** What IT does, named once; the words per system are `remedy_<system>_<action>` messages. */
-export type RemedyAction =
-  | 'allow-senders'
-  | 'allow-sending-ips'
-  | 'check-quarantine'
-  | 'trust-gateway'
-  | 'greylisting'
-  | 'remove-blocked-sender'
-  | 'review-policy'
-  | 'approve-app'
-  | 'trust-forwarder';
-
-export interface Remedy {
-  system: MailSystemId;
-  action: RemedyAction;
-}
 
 export interface EmailFinding extends Finding<EmailFindingId> {
   remedies: Remedy[];
@@ -393,48 +376,4 @@ export function mailboxAccessFinding(
     params: emailFindingParams(system, [system], clientId),
     remedies: [{ system, action: 'approve-app' }],
   };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Remedy words.
-
-/** "remedy_microsoft_365_allow_senders". */
-export function remedyMessageName(remedy: Remedy): string {
-  return messageName('remedy', remedy.system, remedy.action);
-}
-
-/** The substitutions of every `remedy_*` message (see the file comment), from the profile. */
-export function remedyParams(): string[] {
-  const quoted = (values: readonly string[]) => values.map((v) => `"${v}"`).join(',');
-  const domains = ENTRIES['sender-domains'].values;
-  const ips = ENTRIES['sending-ips'].values;
-  const address = ENTRIES['sender-no-reply'].values;
-  return [
-    domains.join(', '),
-    ips.join(', '),
-    address.join(', '),
-    quoted(ips),
-    quoted(domains),
-    quoted([...address, ...domains]),
-    ips.map((ip) => (ip.includes(':') ? `${ip}/128` : `${ip}/32`)).join(', '),
-  ];
-}
-
-export interface RemedyText {
-  system: MailSystemId;
-  /** The system's label (`mail_system_<id>`). */
-  systemName: string;
-  action: RemedyAction;
-  text: string;
-}
-
-/** A finding's remedies in words, in order: what to do in which system. */
-export function describeRemedies(finding: EmailFinding, t: Translate): RemedyText[] {
-  const params = [...remedyParams(), finding.params[5] ?? ''];
-  return finding.remedies.map((remedy) => ({
-    system: remedy.system,
-    systemName: t(messageName('mail_system', remedy.system)),
-    action: remedy.action,
-    text: t(remedyMessageName(remedy), params),
-  }));
 }
