@@ -19,6 +19,10 @@ const DEVELOPMENT_KEY =
 // https://wxt.dev/guide/essentials/config/manifest.html
 export default defineConfig({
   modules: ['@wxt-dev/webextension-polyfill'],
+  // Every import is written out: auto-imports would let a missing import pass `tsc` and fail
+  // only at run time in the CLI, which runs the same modules without WXT.
+  // https://wxt.dev/guide/essentials/config/auto-imports.html
+  imports: false,
   // The sources zip AMO reviewers rebuild the Firefox package from (`npm run zip`): the
   // project without its tests and their corpora, which the build does not need.
   // https://wxt.dev/guide/essentials/publishing.html#firefox-addon-store

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { browser } from 'wxt/browser';
+import { type Browser, browser } from 'wxt/browser';
 import { type EmailCheckState, isEmailCheckBehind } from '@/utils/email/check/state';
 import type { EmailConfigSummary } from '@/utils/email/oauth';
 import { EMAIL_PORT_NAME, sendMessage } from '@/utils/messaging';

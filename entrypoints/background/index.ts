@@ -1,3 +1,4 @@
+import { defineBackground } from 'wxt/utils/define-background';
 import { setUpEmailCheck } from './email';
 import { setUpNetworkCheck } from './network';
 

@@ -14,7 +14,7 @@
  * (`emailApiGate`): it waits for the back-off stored with the check (a 429's Retry-After, a
  * 5xx's delay), whichever phase set it, so a restarted worker honours it as well.
  */
-import { browser } from 'wxt/browser';
+import { type Browser, browser } from 'wxt/browser';
 import { emailApiBackedOff, emailApiGate } from '@/utils/email/check/backoff';
 import { pollMailbox, prepareEmailWait } from '@/utils/email/check/sequences';
 import {
