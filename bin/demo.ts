@@ -49,6 +49,13 @@ const EMAIL_CASES = {
     world: { mailbox: 'microsoft', policy: 'junk' },
     ends: 'verdict',
   },
+  'email-blocked-sender': {
+    title:
+      'Microsoft 365: the user once blocked Raftr’s address (Blocked Senders, SFV:BLK): junk, and the fix is the user’s own list',
+    provider: 'microsoft',
+    world: { mailbox: 'microsoft', policy: 'blocked-sender' },
+    ends: 'verdict',
+  },
   'email-blocked': {
     title:
       'Microsoft 365 refuses Raftr’s mail (550 at the end of SMTP DATA): it never arrives, the user stops the wait',
