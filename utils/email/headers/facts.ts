@@ -12,6 +12,7 @@
  * Pure: no `browser.*`, no Node APIs.
  */
 
+import { AUTH_VERDICTS, type AuthVerdict } from '../evidence';
 import {
   isGatewaySystem,
   isGmailConsumerDomain,
@@ -58,16 +59,12 @@ import {
   traceReceived,
 } from './trust';
 
-/** RFC 8601 §2.7's results for SPF and DKIM (and `policy`, §2.7.1). */
-export type AuthVocabulary =
-  | 'pass'
-  | 'fail'
-  | 'softfail'
-  | 'neutral'
-  | 'none'
-  | 'temperror'
-  | 'permerror'
-  | 'policy';
+/**
+ * RFC 8601 §2.7's results for SPF and DKIM (and `policy`, §2.7.1): the evidence's words
+ * (utils/email/evidence.ts AUTH_VERDICTS) but 'unknown' (nothing read) and Microsoft's DMARC-only
+ * `bestguesspass`.
+ */
+export type AuthVocabulary = Exclude<AuthVerdict, 'unknown' | 'bestguesspass'>;
 
 /** DMARC's results (RFC 7489 §11.2) plus Microsoft's `bestguesspass`: no DMARC record, but it
  * would have passed. */
@@ -123,16 +120,9 @@ export interface HeaderFactsReading extends HeaderFacts {
 // ---------------------------------------------------------------------------------------------
 // Authentication results.
 
-const AUTH_VOCABULARY = new Set<string>([
-  'pass',
-  'fail',
-  'softfail',
-  'neutral',
-  'none',
-  'temperror',
-  'permerror',
-  'policy',
-]);
+const AUTH_VOCABULARY = new Set<string>(
+  AUTH_VERDICTS.filter((v) => v !== 'unknown' && v !== 'bestguesspass'),
+);
 
 /**
  * One stamped result in RFC 8601's vocabulary: the registered words as they are, the older

@@ -154,25 +154,39 @@ export interface ApiGate {
   failed(failure: ApiFailure): Promise<void> | void;
 }
 
-/**
- * One call: waits for the gate, counts it, turns a rejection into a 'network' failure and a
- * non-2xx answer into a failure; `read` turns the 2xx body into a value or a 'bad-response'
- * failure. Every failure is reported to the gate.
- */
-export async function callApi<T>(
+/** A mailbox API as a client of a check sees it: authorised GETs, counted. */
+export interface BearerApi {
+  /**
+   * One call: waits for the gate, counts it, turns a rejection into a 'network' failure and a
+   * non-2xx answer into a failure; `read` turns the 2xx body into a value or a 'bad-response'
+   * failure. Every failure is reported to the gate.
+   */
+  get<T>(url: string, read: (json: unknown, status: number) => ApiResult<T>): Promise<ApiResult<T>>;
+  /** The calls made so far (the quota figure of `npm run bench`). */
+  calls(): number;
+}
+
+/** The Gmail API and Microsoft Graph alike: a bearer token, JSON answers. */
+export function bearerApi(
   http: Http,
-  counter: { calls: number },
-  url: string,
-  request: HttpRequest,
+  accessToken: string,
   now: () => number,
-  read: (json: unknown, status: number) => ApiResult<T>,
   gate?: ApiGate,
-): Promise<ApiResult<T>> {
-  await gate?.ready();
-  counter.calls += 1;
-  const result = await callOnce(http, url, request, now, read);
-  if (!result.ok) await gate?.failed(result.failure);
-  return result;
+): BearerApi {
+  let calls = 0;
+  const request: HttpRequest = {
+    headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
+  };
+  return {
+    async get(url, read) {
+      await gate?.ready();
+      calls += 1;
+      const result = await callOnce(http, url, request, now, read);
+      if (!result.ok) await gate?.failed(result.failure);
+      return result;
+    },
+    calls: () => calls,
+  };
 }
 
 async function callOnce<T>(

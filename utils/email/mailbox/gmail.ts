@@ -20,7 +20,7 @@ import {
   type ApiGate,
   type ApiResult,
   badResponse,
-  callApi,
+  bearerApi,
   type Http,
   isRecord,
   type MailboxClient,
@@ -144,18 +144,14 @@ export function createGmailMailbox(
   now: () => number,
   gate?: ApiGate,
 ): MailboxClient {
-  const counter = { calls: 0 };
-  const request = {
-    headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
-  };
-  const get = <T>(url: string, read: (json: unknown, status: number) => ApiResult<T>) =>
-    callApi(http, counter, url, request, now, read, gate);
+  const api = bearerApi(http, accessToken, now, gate);
+  const get = api.get;
   const list = (query: string, max: number) => get(gmailListUrl(query, max), parseGmailList);
   return {
     provider: 'gmail',
     cache: {},
     get calls() {
-      return counter.calls;
+      return api.calls();
     },
     address: () => get(GMAIL_PROFILE_URL, parseGmailProfile),
     prepare: async () => ({ ok: true, value: undefined }),

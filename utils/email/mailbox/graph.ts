@@ -26,7 +26,7 @@ import {
   type ApiGate,
   type ApiResult,
   badResponse,
-  callApi,
+  bearerApi,
   type Http,
   isRaftrSender,
   isRecord,
@@ -177,12 +177,8 @@ export function createGraphMailbox(
   cache: MailboxCache = {},
   gate?: ApiGate,
 ): MailboxClient {
-  const counter = { calls: 0 };
-  const request = {
-    headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
-  };
-  const get = <T>(url: string, read: (json: unknown, status: number) => ApiResult<T>) =>
-    callApi(http, counter, url, request, now, read, gate);
+  const api = bearerApi(http, accessToken, now, gate);
+  const get = api.get;
   const list = (sinceMs: number, max: number) =>
     get(graphListUrl(verificationSender(), sinceMs, max), parseGraphList);
   /**
@@ -205,7 +201,7 @@ export function createGraphMailbox(
     provider: 'microsoft',
     cache,
     get calls() {
-      return counter.calls;
+      return api.calls();
     },
     address: () => get(GRAPH_ME_URL, parseGraphMe),
     async prepare() {
