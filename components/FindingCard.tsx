@@ -25,7 +25,7 @@ export function FindingCard({ finding, t }: { finding: Finding; t: Translate }) 
       )}
       {text.entries.length > 0 && (
         <div class="finding__entries">
-          <h4>{t('entries_heading')}</h4>
+          <h4>{text.entriesHeading}</h4>
           <ul>
             {text.entries.map((entry) => (
               <li key={entry}>

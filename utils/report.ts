@@ -20,6 +20,12 @@ export interface FindingText {
   itSteps: string;
   system: string;
   entries: string[];
+  /**
+   * What the entries are: what IT must allow, or, for a setting in the user's own mailbox
+   * (their Blocked Senders list, their own rule that archives or deletes), Raftr's addresses
+   * that setting concerns: no allow entry of IT's changes it.
+   */
+  entriesHeading: string;
   /** The fix in the receiving system's own terms (email findings), one line per system. */
   remedies: RemedyLine[];
   /** One more line of evidence (what an unrecognised filter showed), or ''. */
@@ -73,6 +79,7 @@ export function describeFinding(finding: Finding, t: Translate): FindingText {
     itSteps: t(key('it'), finding.params) || steps,
     system: t(messageName('system', finding.system)),
     entries: finding.entries.map((e) => `${describeEntry(e, t)} (${entryPurpose(e, t)})`),
+    entriesHeading: t(finding.system === 'mailbox' ? 'entries_heading_mailbox' : 'entries_heading'),
     remedies: remediesOf(finding, t),
     detail: finding.detail ? t(finding.detail.id, finding.detail.params) : '',
   };

@@ -132,6 +132,18 @@ describe('the message for IT', () => {
   });
 });
 
+describe('a finding in words', () => {
+  it("heads IT's entries as entries to allow, and a setting of the user's own mailbox as the addresses it concerns", () => {
+    const [blocked] = emailFindings({ ...SPAM, filterVerdict: 'blocked-sender' });
+    expect(blocked?.id).toBe('email-blocked-sender');
+    expect(blocked?.entries.length).toBeGreaterThan(0);
+    expect(describeFinding(blocked as never, t).entriesHeading).toBe(t('entries_heading_mailbox'));
+    const [spam] = emailFindings(SPAM);
+    expect(describeFinding(spam as never, t).entriesHeading).toBe(t('entries_heading'));
+    expect(t('entries_heading_mailbox')).not.toBe(t('entries_heading'));
+  });
+});
+
 describe('mailtoLink', () => {
   it('addresses the IT contact and carries subject and body intact (RFC 6068)', () => {
     const body = 'Line 1 & more\nLine 2: 100% ok?\n#3 = "yes"';
