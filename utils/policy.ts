@@ -28,6 +28,7 @@ export type PolicyProblemReason =
   | 'not-a-string'
   | 'not-an-email-address'
   | 'not-a-client-id'
+  | 'not-a-client-secret'
   | 'not-a-tenant'
   | 'not-an-https-url';
 
@@ -44,10 +45,20 @@ export interface ParsedPolicy {
 }
 
 /**
- * Deliberately simple: one @, no spaces or characters that would break a mailto: URL's
- * address part or need quoting, and a dot in the domain. Anything stranger is a problem.
+ * Deliberately strict: a dot-atom addr-spec (RFC 5322 §3.4.1) whose characters a `mailto:` URL
+ * may carry without percent-encoding (RFC 6068 §2: unreserved and the "some-delims" that
+ * atext allows), because utils/report.ts mailtoLink writes the address as it is. So `?`, `#`,
+ * `&` and `%` (which would add headers, cut off the subject or change the address once
+ * decoded), `/`, `=` and quoting are refused. Letters beyond ASCII are kept (RFC 6531): the
+ * URL parser percent-encodes them as UTF-8, which mail clients decode back. Anything stranger
+ * is a problem for IT to fix, not something to repair here.
  */
-const EMAIL_ADDRESS = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+\.[^\s@<>()[\]\\,;:".]+$/;
+const ATOM_CHARACTER = String.raw`(?:[A-Za-z0-9!$'*+_~-]|[^\p{ASCII}\p{White_Space}\p{C}])`;
+const LABEL_CHARACTER = String.raw`(?:[A-Za-z0-9-]|[^\p{ASCII}\p{White_Space}\p{C}])`;
+const EMAIL_ADDRESS = new RegExp(
+  `^${ATOM_CHARACTER}+(?:\\.${ATOM_CHARACTER}+)*@${LABEL_CHARACTER}+(?:\\.${LABEL_CHARACTER}+)+$`,
+  'u',
+);
 
 export function isEmailAddress(value: string): boolean {
   return EMAIL_ADDRESS.test(value);
@@ -99,7 +110,7 @@ const EMAIL_CHECK_KEYS: readonly {
   { key: 'gmailClientId', reason: 'not-a-client-id', valid: (v) => /^[A-Za-z0-9._-]+$/.test(v) },
   {
     key: 'gmailClientSecret',
-    reason: 'not-a-client-id',
+    reason: 'not-a-client-secret',
     valid: (v) => /^[A-Za-z0-9._~-]+$/.test(v),
   },
   {
@@ -131,13 +142,33 @@ function parseEmailCheckPolicy(
   for (const { key, reason, valid } of EMAIL_CHECK_KEYS) {
     const value = record[key];
     if (value === undefined || value === '') continue;
+    // A secret is not shown back, even to the administrator who set it, even when malformed.
+    const shown = (text: string) => (key === 'gmailClientSecret' ? '…' : text);
     if (typeof value !== 'string') {
-      problems.push({ key, reason: 'not-a-string', value: display(value) });
+      problems.push({ key, reason: 'not-a-string', value: shown(display(value)) });
     } else if (valid(value.trim())) {
       policy[key] = value.trim();
     } else {
-      // A secret is not shown back, even to the administrator who set it.
-      problems.push({ key, reason, value: key === 'gmailClientSecret' ? '…' : value });
+      problems.push({ key, reason, value: shown(value) });
     }
   }
+}
+
+/** The words for a problem: a message name and its substitutions, for any translator. */
+export interface PolicyProblemMessage {
+  name: string;
+  substitutions: string[];
+}
+
+/**
+ * The message for a problem, named after both its key and its reason
+ * (`policy_problem_<key>_<reason>` in public/_locales): the key says what IT set and what
+ * stops working because of it (the "Email IT" link, one provider of the email check, the
+ * test message), the reason says what is wrong with it. $1 is the value as configured; the
+ * client secret's messages have no $1.
+ */
+export function policyProblemMessage(problem: PolicyProblem): PolicyProblemMessage {
+  const key = problem.key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+  const reason = problem.reason.replace(/-/g, '_');
+  return { name: `policy_problem_${key}_${reason}`, substitutions: [problem.value] };
 }

@@ -21,6 +21,7 @@ import {
   summarizeEmailConfig,
   tokenRequestBody,
 } from '../../utils/email/oauth';
+import { parsePolicy } from '../../utils/policy';
 
 const REDIRECT = 'https://pmjpmiefbohcdlahgchelppbpceahbjo.chromiumapp.org/';
 const CONFIG: EmailCheckConfig = {
@@ -94,6 +95,86 @@ describe('configuration', () => {
     });
     expect(resolveEmailConfig({ gmailClientId: 'policy-g' }, build).gmail).toEqual({
       clientId: 'policy-g',
+    });
+  });
+
+  describe('a policy value IT set but got wrong', () => {
+    const BUILD = {
+      gmailClientId: 'build-g',
+      gmailClientSecret: 'build-secret',
+      microsoftClientId: '99999999-9999-9999-9999-999999999999',
+      microsoftTenant: 'build.example',
+      testMessageEndpoint: 'https://build.example/test',
+    };
+    const resolve = (raw: Record<string, unknown>) => {
+      const { policy, problems } = parsePolicy(raw);
+      return resolveEmailConfig(
+        policy,
+        BUILD,
+        problems.map((problem) => problem.key),
+      );
+    };
+
+    it("turns that provider off instead of signing users in to the build's client", () => {
+      const microsoftCases: [Record<string, unknown>, string][] = [
+        [{ microsoftClientId: 'not-a-guid' }, 'microsoftClientId'],
+        [{ microsoftClientId: 42 }, 'microsoftClientId'],
+        // The build's client in every tenant ("organizations") is not the tenant IT chose.
+        [{ microsoftTenant: 'bad tenant' }, 'microsoftTenant'],
+        [
+          { microsoftClientId: '11111111-2222-3333-4444-555555555555', microsoftTenant: 'a/b' },
+          'microsoftTenant',
+        ],
+      ];
+      for (const [raw, key] of microsoftCases) {
+        const config = resolve(raw);
+        expect(config.microsoft, key).toBeNull();
+        expect(oauthClient('microsoft', config), key).toBeNull();
+        expect(config.invalidPolicy, key).toEqual({ microsoft: key });
+        // The other provider is left as it was: IT did not touch it.
+        expect(config.gmail).toEqual({ clientId: 'build-g', clientSecret: 'build-secret' });
+      }
+      const gmailCases: [Record<string, unknown>, string][] = [
+        [{ gmailClientId: 'has spaces' }, 'gmailClientId'],
+        [{ gmailClientSecret: 'has spaces' }, 'gmailClientSecret'],
+        [{ gmailClientId: 'policy-g', gmailClientSecret: 'has spaces' }, 'gmailClientSecret'],
+      ];
+      for (const [raw, key] of gmailCases) {
+        const config = resolve(raw);
+        expect(config.gmail, key).toBeNull();
+        expect(oauthClient('gmail', config), key).toBeNull();
+        expect(config.invalidPolicy, key).toEqual({ gmail: key });
+        expect(config.microsoft).not.toBeNull();
+      }
+    });
+
+    it("sends no test message rather than use the build's endpoint", () => {
+      const config = resolve({ testMessageEndpoint: 'http://insecure.example/test' });
+      expect(config.testMessageEndpoint).toBeNull();
+      expect(config.invalidPolicy).toEqual({ testMessage: 'testMessageEndpoint' });
+      expect(config.gmail).not.toBeNull();
+      expect(config.microsoft).not.toBeNull();
+    });
+
+    it('tells the popup which part is off and why, without secrets', () => {
+      const config = resolve({ gmailClientSecret: 'has spaces', microsoftTenant: 'bad tenant' });
+      expect(summarizeEmailConfig(config)).toEqual({
+        gmail: false,
+        microsoft: false,
+        testMessage: true,
+        clientIds: {},
+        invalidPolicy: { gmail: 'gmailClientSecret', microsoft: 'microsoftTenant' },
+      });
+    });
+
+    it('changes nothing when the policy is valid or unset', () => {
+      expect(resolve({})).toEqual(resolveEmailConfig({}, BUILD));
+      expect(resolve({})).not.toHaveProperty('invalidPolicy');
+      expect(summarizeEmailConfig(resolve({}))).not.toHaveProperty('invalidPolicy');
+      expect(resolve({ microsoftTenant: 'campus.edu' }).microsoft).toEqual({
+        clientId: BUILD.microsoftClientId,
+        tenant: 'campus.edu',
+      });
     });
   });
 

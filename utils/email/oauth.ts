@@ -77,11 +77,28 @@ export interface EmailConfigInput {
   testMessageEndpoint?: string;
 }
 
+/** The parts of the email check that the policy configures, each from its own keys. */
+export type EmailConfigPart = MailProvider | 'testMessage';
+
+const POLICY_KEYS_OF: Readonly<Record<EmailConfigPart, readonly (keyof EmailConfigInput)[]>> = {
+  gmail: ['gmailClientId', 'gmailClientSecret'],
+  microsoft: ['microsoftClientId', 'microsoftTenant'],
+  testMessage: ['testMessageEndpoint'],
+};
+
+/**
+ * The parts the policy turned off by setting one of their keys to an invalid value, each with
+ * the first such key (utils/policy.ts lists the problem itself, with its message).
+ */
+export type InvalidPolicyParts = Partial<Record<EmailConfigPart, keyof EmailConfigInput>>;
+
 export interface EmailCheckConfig {
   gmail: { clientId: string; clientSecret?: string } | null;
   microsoft: { clientId: string; tenant: string } | null;
   /** Raftr's test-message endpoint; null = the user is guided to the password reset page. */
   testMessageEndpoint: string | null;
+  /** Present only when the policy turned a part off (that part is then null above). */
+  invalidPolicy?: InvalidPolicyParts;
 }
 
 /** What the popup needs to know about the configuration (no secrets). */
@@ -91,6 +108,8 @@ export interface EmailConfigSummary {
   testMessage: boolean;
   /** The OAuth client ids (public values): IT approves the app by them. */
   clientIds: Partial<Record<MailProvider, string>>;
+  /** Why a part is off although the build configures it: IT's policy value is invalid. */
+  invalidPolicy?: InvalidPolicyParts;
 }
 
 const present = (value: string | undefined): string | undefined => {
@@ -98,11 +117,28 @@ const present = (value: string | undefined): string | undefined => {
   return trimmed ? trimmed : undefined;
 };
 
-/** Policy overrides build time, key by key (an administrator may set only the tenant). */
+/**
+ * Policy overrides build time, key by key (an administrator may set only the tenant).
+ *
+ * `invalidPolicyKeys` are the keys the policy set to something unusable (utils/policy.ts drops
+ * them from `policy` and lists them as problems). Such a key turns its whole part off instead
+ * of letting the build's value stand in: falling back would sign users in to an OAuth client,
+ * or a tenant, that IT did not choose (and IT, having set the key, expects its own), or send
+ * the address to an endpoint IT meant to replace.
+ */
 export function resolveEmailConfig(
   policy: EmailConfigInput,
   build: EmailConfigInput,
+  invalidPolicyKeys: readonly string[] = [],
 ): EmailCheckConfig {
+  const invalidPolicy: InvalidPolicyParts = {};
+  for (const [part, keys] of Object.entries(POLICY_KEYS_OF) as [
+    EmailConfigPart,
+    readonly (keyof EmailConfigInput)[],
+  ][]) {
+    const invalidKey = keys.find((key) => invalidPolicyKeys.includes(key));
+    if (invalidKey) invalidPolicy[part] = invalidKey;
+  }
   const pick = (key: keyof EmailConfigInput) => present(policy[key]) ?? present(build[key]);
   const gmailClientId = pick('gmailClientId');
   // A secret belongs to its client id: never pair the policy's id with the build's secret.
@@ -111,16 +147,22 @@ export function resolveEmailConfig(
     : pick('gmailClientSecret');
   const microsoftClientId = pick('microsoftClientId');
   return {
-    gmail: gmailClientId
-      ? {
-          clientId: gmailClientId,
-          ...(gmailClientSecret ? { clientSecret: gmailClientSecret } : {}),
-        }
-      : null,
-    microsoft: microsoftClientId
-      ? { clientId: microsoftClientId, tenant: pick('microsoftTenant') ?? DEFAULT_MICROSOFT_TENANT }
-      : null,
-    testMessageEndpoint: pick('testMessageEndpoint') ?? null,
+    gmail:
+      gmailClientId && !invalidPolicy.gmail
+        ? {
+            clientId: gmailClientId,
+            ...(gmailClientSecret ? { clientSecret: gmailClientSecret } : {}),
+          }
+        : null,
+    microsoft:
+      microsoftClientId && !invalidPolicy.microsoft
+        ? {
+            clientId: microsoftClientId,
+            tenant: pick('microsoftTenant') ?? DEFAULT_MICROSOFT_TENANT,
+          }
+        : null,
+    testMessageEndpoint: invalidPolicy.testMessage ? null : (pick('testMessageEndpoint') ?? null),
+    ...(Object.keys(invalidPolicy).length > 0 ? { invalidPolicy } : {}),
   };
 }
 
@@ -133,6 +175,7 @@ export function summarizeEmailConfig(config: EmailCheckConfig): EmailConfigSumma
       ...(config.gmail ? { gmail: config.gmail.clientId } : {}),
       ...(config.microsoft ? { microsoft: config.microsoft.clientId } : {}),
     },
+    ...(config.invalidPolicy ? { invalidPolicy: config.invalidPolicy } : {}),
   };
 }
 

@@ -28,7 +28,16 @@ const BUILD_CONFIG: EmailConfigInput = {
   testMessageEndpoint: import.meta.env.WXT_TEST_MESSAGE_ENDPOINT,
 };
 
-/** Policy over build time; no policy (or none readable) leaves the build's values. */
+/**
+ * Policy over build time; no policy (or none readable) leaves the build's values. A key the
+ * policy set to an invalid value turns its provider (or the test message) off rather than
+ * falling back to the build's value (resolveEmailConfig).
+ */
 export async function loadEmailConfig(): Promise<EmailCheckConfig> {
-  return resolveEmailConfig((await readManagedPolicy()).policy, BUILD_CONFIG);
+  const { policy, problems } = await readManagedPolicy();
+  return resolveEmailConfig(
+    policy,
+    BUILD_CONFIG,
+    problems.map((problem) => problem.key),
+  );
 }
