@@ -13,8 +13,8 @@ import {
   findingsFor,
   type UaBrand,
 } from '@/utils/evidence';
-import { messageName } from '@/utils/i18n';
 import { evidenceOf, isNetworkRunBehind } from '@/utils/network/run';
+import { policyProblemMessage } from '@/utils/policy';
 import { PROFILE_VERSION } from '@/utils/profile';
 import { describeEvidence, itMessageSubject, mailtoLink, renderItMessage } from '@/utils/report';
 import { emailCheckItem, networkRunItem } from '@/utils/storage';
@@ -72,6 +72,11 @@ export function DiagnosticCode() {
   return (
     <section class="diagnostic-code" data-testid="diagnostic-code-section">
       <h2>{t('diag_code_heading')}</h2>
+      {/* Present from the start, so that "Copied" is announced (a region added with its text
+          is not reliably read: https://www.w3.org/WAI/WCAG22/Techniques/aria/ARIA22). */}
+      <p class="visually-hidden" role="status" data-testid="copy-status">
+        {copied === 'copied' || messageCopied === 'copied' ? t('copied') : ''}
+      </p>
       {!encoded && <p class="diagnostic-code__note">{t('diag_code_waiting')}</p>}
       {encoded && !encoded.ok && (
         <p class="diagnostic-code__note" data-testid="diagnostic-code-unavailable">
@@ -106,7 +111,13 @@ export function DiagnosticCode() {
           {messageCopied === 'failed' && (
             <>
               <p class="diagnostic-code__note">{t('copy_failed')}</p>
-              <textarea readOnly rows={8} value={itMessage} />
+              <textarea
+                readOnly
+                rows={8}
+                value={itMessage}
+                aria-label={t('it_message_fallback_label')}
+                data-testid="it-message-fallback"
+              />
             </>
           )}
           <CodeContents evidence={encoded.evidence} />
@@ -132,11 +143,20 @@ export function DiagnosticCode() {
           </p>
         </>
       )}
-      {problems.map((problem) => (
-        <p key={problem.key} class="diagnostic-code__note" data-testid="policy-problem">
-          {t(messageName('diag_policy_problem', problem.reason), [problem.value])}
-        </p>
-      ))}
+      {problems.map((problem) => {
+        const { name, substitutions } = policyProblemMessage(problem);
+        return (
+          <p
+            key={problem.key}
+            class="diagnostic-code__note"
+            data-testid="policy-problem"
+            data-key={problem.key}
+            data-reason={problem.reason}
+          >
+            {t(name, substitutions)}
+          </p>
+        );
+      })}
     </section>
   );
 }

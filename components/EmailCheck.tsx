@@ -5,7 +5,7 @@
  * access. The background does the work (entrypoints/background/email/); this renders
  * the stored state and forwards clicks.
  */
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
 import {
   EMAIL_RESULT_TTL_MS,
@@ -83,19 +83,41 @@ function History({ history }: { history: EmailHistory | null }) {
   );
 }
 
+/** What the check is doing, in one line: the text of the section's live region. */
+function PhaseText({ state }: { state: EmailCheckState }) {
+  return (
+    <>
+      {state.phase === 'authorizing' &&
+        t('email_phase_authorizing', [providerName(state.provider ?? 'gmail')])}
+      {state.phase === 'preparing' && t('email_phase_preparing')}
+      {state.phase === 'waiting' &&
+        (state.mode === 'test-message' ? t('email_waiting_test') : t('email_waiting_reset'))}
+    </>
+  );
+}
+
+/** Where the message landed, in one line: the live region's text once the verdict is in. */
+function PlacementText({ state }: { state: EmailCheckState }) {
+  const placement = state.verdict?.evidence.placement;
+  if (!placement) return null;
+  return (
+    <span data-testid="email-placement" data-placement={placement}>
+      {t(messageName('email_placement', placement))}
+    </span>
+  );
+}
+
+/** "Promotions": the inbox tab as the mail client names it (the API's raw id otherwise). */
+function tabName(tab: string): string {
+  return t(messageName('email_tab_name', tab)) || tab;
+}
+
 function Waiting({ state }: { state: EmailCheckState }) {
   // Read the clock at render: the state may be newer than the last tick. A wait resumed after
   // "sign in again" shows its original deadline while signing in and preparing too.
   const left = emailRemainingMs(state, Date.now());
   return (
     <div class="email-waiting">
-      <p class="verdict" role="status" aria-live="polite">
-        {state.phase === 'authorizing' &&
-          t('email_phase_authorizing', [providerName(state.provider ?? 'gmail')])}
-        {state.phase === 'preparing' && t('email_phase_preparing')}
-        {state.phase === 'waiting' &&
-          (state.mode === 'test-message' ? t('email_waiting_test') : t('email_waiting_reset'))}
-      </p>
       {state.phase === 'waiting' && state.mode === 'reset-email' && (
         <>
           {state.testMessageProblem && <p class="email-note">{t('email_test_message_problem')}</p>}
@@ -137,16 +159,7 @@ function Verdict({ state }: { state: EmailCheckState }) {
       : null;
   return (
     <div class="email-verdict">
-      <p
-        class="verdict"
-        data-testid="email-placement"
-        data-placement={evidence.placement}
-        role="status"
-        aria-live="polite"
-      >
-        {t(messageName('email_placement', evidence.placement))}
-      </p>
-      {verdict.tab && <p class="email-note">{t('email_tab', [verdict.tab])}</p>}
+      {verdict.tab && <p class="email-note">{t('email_tab', [tabName(verdict.tab)])}</p>}
       {delay !== null && evidence.placement !== 'missing' && (
         <p class="email-note" data-testid="email-delay" data-delay-ms={delay}>
           {t('email_delay', [formatDuration(delay)])}
@@ -202,6 +215,22 @@ export function EmailCheck() {
   // Re-renders every second while waiting: the countdown.
   useNow(ui === 'waiting');
   const error = state?.phase === 'error' ? state.error : null;
+  const sectionRef = useRef<HTMLElement>(null);
+  const firstRender = useRef(true);
+  // The clicked control may be gone (provider buttons while waiting, "Stop" when done): keep
+  // keyboard users in the section instead of at the top of the page.
+  useEffect(() => {
+    if (firstRender.current) {
+      firstRender.current = false;
+      return;
+    }
+    const section = sectionRef.current;
+    const active = document.activeElement;
+    if (!section || (active && active !== document.body && document.contains(active))) return;
+    const target =
+      section.querySelector<HTMLElement>('button:not([disabled])') ?? section.querySelector('h2');
+    target?.focus();
+  }, [ui, error?.reason]);
 
   const report = (promise: Promise<EmailCheckState | null>) => {
     promise
@@ -263,20 +292,25 @@ export function EmailCheck() {
     error?.reason === 'api-error';
 
   return (
-    <section
-      class="email-check"
-      data-testid="email-check"
-      data-state={ui}
-      aria-busy={ui === 'waiting'}
-    >
-      <h2>{t('email_heading')}</h2>
+    <section class="email-check" data-testid="email-check" data-state={ui} ref={sectionRef}>
+      <h2 tabIndex={-1}>{t('email_heading')}</h2>
+      {/* The check's one live region, there from the start: the phase while waiting, the
+          placement when done. No aria-busy: a wait may last 15 minutes. */}
+      <p class="verdict" role="status" data-testid="email-status">
+        {ui === 'waiting' && state && <PhaseText state={state} />}
+        {ui === 'done' && state && <PlacementText state={state} />}
+      </p>
       {ui === 'idle' && !error && <p>{t('email_intro')}</p>}
       {error && (
         <p class="email-error" data-testid="email-error" data-reason={error.reason} role="alert">
-          {t(messageName('email_error', error.reason), [
-            state?.provider ? providerName(state.provider) : '',
-            error.detail ?? '',
-          ])}
+          {error.reason === 'no-client-id' &&
+          state?.provider &&
+          config?.invalidPolicy?.[state.provider]
+            ? t('policy_email_provider_invalid', [providerName(state.provider)])
+            : t(messageName('email_error', error.reason), [
+                state?.provider ? providerName(state.provider) : '',
+                error.detail ?? '',
+              ])}
         </p>
       )}
       {problem && <p class="email-error">{t('run_failed', [problem])}</p>}

@@ -1,7 +1,14 @@
 import type { Finding } from '@/utils/finding';
-import type { Translate } from '@/utils/i18n';
+import { messageName, type Translate } from '@/utils/i18n';
 import { describeFinding } from '@/utils/report';
 import './finding.css';
+
+const SEVERITY_ICONS: Readonly<Record<Finding['severity'], string>> = {
+  blocking: '✕',
+  minor: '!',
+  info: 'i',
+  ok: '✓',
+};
 
 /**
  * One finding, plain language first: what is wrong, the exact entries for IT, how to fix it,
@@ -16,6 +23,13 @@ export function FindingCard({ finding, t }: { finding: Finding; t: Translate }) 
       data-testid="finding"
       data-finding={finding.id}
     >
+      {/* Severity in words (with a glyph for sighted readers), never by the border colour alone. */}
+      <p class="finding__severity" data-testid="finding-severity">
+        <span class="finding__icon" aria-hidden="true">
+          {SEVERITY_ICONS[finding.severity]}
+        </span>
+        {t(messageName('severity', finding.severity))}
+      </p>
       <h3 class="finding__title">{text.title}</h3>
       <p class="finding__body">{text.body}</p>
       {text.detail && (

@@ -5,6 +5,7 @@
  */
 import { useState } from 'preact/hooks';
 import { FindingCard } from '@/components/FindingCard';
+import { isLanguage, LANGUAGES, type Language, translatorFor } from '@/utils/catalogs';
 import { decodeCode, LONG_CODE_SYMBOLS, parseSymbols } from '@/utils/diagnostic-code';
 import type { Evidence } from '@/utils/evidence';
 import { findingsFor } from '@/utils/evidence';
@@ -44,8 +45,18 @@ function worthDecoding(input: string): boolean {
   return true;
 }
 
+/** The page's own language, as its catalog names it; English for anything else. */
+function pageLanguage(t: Translate): Language {
+  const code = t('locale_code');
+  return isLanguage(code) ? code : 'en';
+}
+
 export function HelpdeskDecoder({ t, itContact, initialCode = '' }: HelpdeskDecoderProps) {
   const [input, setInput] = useState(initialCode);
+  // A user's code read by a helpdesk in another language, or an IT message for IT's language:
+  // the report renders in any shipped language, whatever the page's.
+  const [language, setLanguage] = useState<Language>(() => pageLanguage(t));
+  const reportT = language === pageLanguage(t) ? t : translatorFor(language);
   const [submitted, setSubmitted] = useState(initialCode !== '');
   const decoded = submitted || worthDecoding(input) ? decodeCode(input) : null;
   // The first half of a long code, while the rest is still being typed, is not an error yet.
@@ -82,6 +93,22 @@ export function HelpdeskDecoder({ t, itContact, initialCode = '' }: HelpdeskDeco
             {t('helpdesk_decode')}
           </button>
         </div>
+        <label for="report-language">{t('helpdesk_report_language')}</label>
+        <select
+          id="report-language"
+          data-testid="report-language"
+          value={language}
+          onChange={(event) => {
+            const value = (event.target as HTMLSelectElement).value;
+            if (isLanguage(value)) setLanguage(value);
+          }}
+        >
+          {LANGUAGES.map((code) => (
+            <option key={code} value={code} lang={code}>
+              {t(messageName('language_name', code))}
+            </option>
+          ))}
+        </select>
       </form>
       {result && !result.ok && (
         <p
@@ -95,7 +122,7 @@ export function HelpdeskDecoder({ t, itContact, initialCode = '' }: HelpdeskDeco
       )}
       {result?.ok && (
         <HelpdeskReport
-          t={t}
+          t={reportT}
           code={result.code}
           version={result.version}
           evidence={result.evidence}
@@ -137,7 +164,7 @@ export function HelpdeskReport({ t, code, version, evidence, itContact }: Helpde
   const outcomes = evidence.network?.outcomes;
 
   return (
-    <article class="report" data-testid="report" data-code={code}>
+    <article class="report" data-testid="report" data-code={code} lang={t('locale_code')}>
       <h2>{t('helpdesk_valid_code', [code, String(version)])}</h2>
       <dl class="report__general">
         {text.general.map((row) => (
@@ -215,6 +242,9 @@ export function HelpdeskReport({ t, code, version, evidence, itContact }: Helpde
       </ul>
 
       <h3>{t('diag_it_message_heading')}</h3>
+      <p class="visually-hidden" role="status">
+        {copied ? t('copied') : ''}
+      </p>
       <pre class="report__message" data-testid="it-message">
         {itMessage}
       </pre>

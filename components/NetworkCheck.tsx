@@ -1,4 +1,4 @@
-import { messageName } from '@/utils/i18n';
+import { messageName, resolveText } from '@/utils/i18n';
 import { networkFindings, productName, verdictOf } from '@/utils/network/findings';
 import { evidenceOf } from '@/utils/network/run';
 import { PROBE_TARGET_IDS } from '@/utils/profile';
@@ -68,7 +68,7 @@ export function NetworkCheck() {
                       {result?.error ? ` ${result.error}` : ''}
                       {result?.status ? ` HTTP ${result.status}` : ''}
                       {result?.redirectHost ? ` → ${result.redirectHost}` : ''}
-                      {result?.product ? ` (${productName(result.product)})` : ''}
+                      {result?.product ? ` (${resolveText(productName(result.product), t)})` : ''}
                       {result?.hint?.title ? ` “${result.hint.title}”` : ''}
                       {result?.signals?.length ? ` [${result.signals.join(', ')}]` : ''}
                       {result?.elapsedMs !== undefined ? ` ${result.elapsedMs} ms` : ''}
@@ -84,8 +84,12 @@ export function NetworkCheck() {
         <button
           type="button"
           data-testid="check-again"
-          onClick={checkAgain}
-          disabled={state === 'running'}
+          // aria-disabled, not disabled: a disabled button loses the keyboard focus the click
+          // gave it, and a screen reader user would land at the top of the popup.
+          aria-disabled={state === 'running'}
+          onClick={() => {
+            if (state !== 'running') checkAgain();
+          }}
         >
           {t('check_again')}
         </button>

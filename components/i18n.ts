@@ -1,6 +1,9 @@
 import { browser } from 'wxt/browser';
-import type { Translate } from '@/utils/i18n';
+import { resolveSubstitutions, type Translate } from '@/utils/i18n';
 
 /** The extension's translator: the browser's i18n, so the user's language is used. */
 export const t: Translate = (key, substitutions) =>
-  browser.i18n.getMessage(key as never, substitutions ? [...substitutions] : undefined);
+  browser.i18n.getMessage(
+    key as never,
+    substitutions ? resolveSubstitutions(substitutions, t) : undefined,
+  );

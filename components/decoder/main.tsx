@@ -1,21 +1,29 @@
 /**
  * The standalone decoder: the helpdesk decoder in one self-contained HTML file
  * (.output/raftr-decoder.html, built by scripts/build-decoder.ts), for a helpdesk without the
- * extension. No `browser.*` here: words come from the English catalog bundled into the file.
+ * extension. No `browser.*` here: words come from the catalogs bundled into the file, in the
+ * language `?lang=` names or else the browser's first shipped one (English otherwise).
  */
 import { render } from 'preact';
+import { codeFromLocation } from '@/components/decoder/code-from-location';
 import { HelpdeskDecoder } from '@/components/HelpdeskReport';
-import { createTranslator, ENGLISH_CATALOG } from '@/utils/i18n';
+import { localizePage } from '@/components/page-language';
+import { isLanguage, type Language, translatorFor } from '@/utils/catalogs';
 import '@/components/base.css';
 import '@/components/page.css';
 import '@/components/helpdesk.css';
 
-const t = createTranslator(ENGLISH_CATALOG);
+function decoderLanguage(): Language {
+  const asked = new URLSearchParams(location.search).get('lang');
+  const candidates = [asked ?? '', ...navigator.languages].map((tag) => tag.slice(0, 2));
+  return candidates.find(isLanguage) ?? 'en';
+}
+
+const t = translatorFor(decoderLanguage());
 
 function StandaloneDecoder() {
-  // `#CODE` as well as `?code=`: a fragment survives pages served from anywhere, even file://.
-  const code =
-    new URLSearchParams(location.search).get('code') ?? decodeURIComponent(location.hash.slice(1));
+  // `#CODE` as well as `?code=`; a malformed fragment is shown as an invalid code, not thrown.
+  const code = codeFromLocation(location.search, location.hash);
   return (
     <main class="page helpdesk-page">
       <h1>{t('helpdesk_title')}</h1>
@@ -26,5 +34,5 @@ function StandaloneDecoder() {
   );
 }
 
-document.title = t('helpdesk_title');
+localizePage(t, 'helpdesk_title');
 render(<StandaloneDecoder />, document.getElementById('app') as HTMLElement);

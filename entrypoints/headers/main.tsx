@@ -8,6 +8,7 @@ import { Fragment, render } from 'preact';
 import { useState } from 'preact/hooks';
 import { FindingCard } from '@/components/FindingCard';
 import { t } from '@/components/i18n';
+import { localizePage } from '@/components/page-language';
 import { type ExplainReport, explainHeaders } from '@/utils/email/analysis';
 import { PLACEMENTS, type Placement } from '@/utils/email/evidence';
 import { MAX_HEADER_INPUT_CHARS } from '@/utils/email/headers/parse';
@@ -162,5 +163,5 @@ function HeadersPage() {
   );
 }
 
-document.title = t('headers_title');
+localizePage(t, 'headers_title');
 render(<HeadersPage />, document.getElementById('app') as HTMLElement);

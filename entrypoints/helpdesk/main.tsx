@@ -2,6 +2,7 @@ import { render } from 'preact';
 import { HelpdeskDecoder } from '@/components/HelpdeskReport';
 import { t } from '@/components/i18n';
 import { useManagedPolicy } from '@/components/managed-policy';
+import { localizePage } from '@/components/page-language';
 import '@/components/base.css';
 import '@/components/page.css';
 import '@/components/helpdesk.css';
@@ -19,5 +20,5 @@ function HelpdeskPage() {
   );
 }
 
-document.title = t('helpdesk_title');
+localizePage(t, 'helpdesk_title');
 render(<HelpdeskPage />, document.getElementById('app') as HTMLElement);

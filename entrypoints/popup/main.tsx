@@ -2,6 +2,7 @@ import { render } from 'preact';
 import { t } from '@/components/i18n';
 import { LazySection } from '@/components/LazySection';
 import { NetworkCheck } from '@/components/NetworkCheck';
+import { localizePage } from '@/components/page-language';
 import { beginNetworkCheck } from '@/components/use-network-run';
 import '@/components/base.css';
 import './style.css';
@@ -22,4 +23,5 @@ function Popup() {
 }
 
 beginNetworkCheck();
+localizePage(t, 'popup_title');
 render(<Popup />, document.getElementById('app') as HTMLElement);

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { translateEnglish } from '../../utils/catalogs';
 import {
   analyzeMessage,
   authVerdictOf,
@@ -19,7 +20,6 @@ import {
 import type { EmailEvidence } from '../../utils/email/evidence';
 import { parseForefrontReport, parseHeaderBlock } from '../../utils/email/headers/parse';
 import { readExchangeOnline } from '../../utils/email/headers/spam-headers';
-import { translateEnglish } from '../../utils/i18n';
 import { ENTRIES } from '../../utils/profile';
 
 /** The problems as the page shows them, in English. */

@@ -3,6 +3,7 @@
  * and the i18n catalog covering every message the rules can produce.
  */
 import { describe, expect, it } from 'vitest';
+import { ENGLISH_CATALOG, translateEnglish as t } from '../../utils/catalogs';
 import {
   ALLOW_OVERRIDES,
   AUTH_VERDICTS,
@@ -21,7 +22,7 @@ import {
   mailboxAccessFinding,
 } from '../../utils/email/findings';
 import { describeRemedies, remedyMessageName, remedyParams } from '../../utils/email/remedies';
-import { ENGLISH_CATALOG, messageName, translateEnglish as t } from '../../utils/i18n';
+import { messageName } from '../../utils/i18n';
 import { ENTRIES } from '../../utils/profile';
 import { describeFinding } from '../../utils/report';
 

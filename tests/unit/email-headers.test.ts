@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { translateEnglish } from '../../utils/catalogs';
 import {
   decodeEncodedWords,
   headerValues,
@@ -26,7 +27,6 @@ import {
   receivedFor,
   trustedAuthResults,
 } from '../../utils/email/headers/parse';
-import { translateEnglish } from '../../utils/i18n';
 
 /** The problems as the page shows them, in English. */
 const said = (problems: readonly { id: string; params: string[] }[]) =>

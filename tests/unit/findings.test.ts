@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { translateEnglish } from '@/utils/i18n';
+import { translateEnglish } from '@/utils/catalogs';
 import { type NetworkEvidence, networkFindings, verdictOf } from '@/utils/network/findings';
 import type { Outcome } from '@/utils/network/outcomes';
 import { ENTRIES, PROBE_TARGET_IDS, type ProbeTargetId } from '@/utils/profile';
@@ -159,7 +159,7 @@ describe('the message for IT speaks to IT', () => {
 
 describe('values come from the profile, not from the words', () => {
   it('has no allow-list value written into a network finding or probe message', async () => {
-    const { ENGLISH_CATALOG } = await import('@/utils/i18n');
+    const { ENGLISH_CATALOG } = await import('@/utils/catalogs');
     const { NETWORK_FINDING_IDS } = await import('@/utils/network/findings');
     const values = Object.values(ENTRIES).flatMap((entry) => entry.values);
     const keys = Object.keys(ENGLISH_CATALOG).filter(

@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { ENGLISH_CATALOG } from '../../utils/catalogs';
 import { MAIL_SYSTEMS, type MailSystemId } from '../../utils/email/evidence';
 import {
   GATEWAY_SYSTEMS,
@@ -26,7 +27,6 @@ import {
   systemOfMxHosts,
   systemOfRelayHost,
 } from '../../utils/email/mail-systems';
-import { ENGLISH_CATALOG } from '../../utils/i18n';
 
 describe('systemOfMxHost (email.md, "Which system receives the mail")', () => {
   const cases: [string, MailSystemId][] = [

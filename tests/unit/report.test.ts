@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ENGLISH_CATALOG, translateEnglish as t } from '@/utils/catalogs';
 import { decodeCode, encodeEvidence } from '@/utils/diagnostic-code';
 import {
   ALLOW_OVERRIDES,
@@ -13,12 +14,7 @@ import {
 } from '@/utils/email/evidence';
 import { emailFindings } from '@/utils/email/findings';
 import { BROWSER_FAMILIES, type Evidence, findingsFor } from '@/utils/evidence';
-import {
-  createTranslator,
-  ENGLISH_CATALOG,
-  messageName,
-  translateEnglish as t,
-} from '@/utils/i18n';
+import { createTranslator, messageName } from '@/utils/i18n';
 import { type NetworkEvidence, networkFindings } from '@/utils/network/findings';
 import { ENTRIES, PROBE_TARGET_IDS } from '@/utils/profile';
 import {

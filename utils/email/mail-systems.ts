@@ -7,15 +7,17 @@
  *
  * Pure: no `browser.*`, no Node APIs. The caller fetches; this module reads the JSON.
  */
+import { messageRef } from '../i18n';
 import type { MailSystemId } from './evidence';
 
 /**
  * Names as the vendors write them. Product names are the same in every language, so findings
  * carry them as parameters (like utils/network/block-pages.ts's product names); the UI's own labels
- * are the `mail_system_<id>` messages.
+ * are the `mail_system_<id>` messages. The two that are not names are message references,
+ * put into the reader's language by the translator.
  */
 export const MAIL_SYSTEM_NAMES: Readonly<Record<MailSystemId, string>> = {
-  unknown: 'your mail system',
+  unknown: messageRef('mail_system_name_unknown'),
   'microsoft-365': 'Microsoft 365',
   'google-workspace': 'Google Workspace',
   proofpoint: 'Proofpoint',
@@ -26,7 +28,7 @@ export const MAIL_SYSTEM_NAMES: Readonly<Record<MailSystemId, string>> = {
   sophos: 'Sophos Email',
   hornetsecurity: 'Hornetsecurity',
   'trend-micro': 'Trend Micro Email Security',
-  other: 'your mail server',
+  other: messageRef('mail_system_name_other'),
 };
 
 export function mailSystemName(id: MailSystemId): string {

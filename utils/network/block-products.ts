@@ -3,6 +3,7 @@
  * can name. Kept apart from the fingerprint table so that pages which only show names (the
  * popup, the decoders) do not carry the table.
  */
+import { messageRef } from '../i18n';
 /**
  * Products, in a FIXED ORDER: a diagnostic code stores the index. Append only; never reorder,
  * rename or remove an entry.
@@ -69,7 +70,7 @@ export const BLOCK_PRODUCT_IDS = [
 export type BlockProductId = (typeof BLOCK_PRODUCT_IDS)[number];
 
 export const BLOCK_PRODUCTS: Readonly<Record<BlockProductId, { name: string }>> = {
-  'unknown-proxy': { name: 'Unrecognised proxy or filter' },
+  'unknown-proxy': { name: messageRef('product_unknown_proxy') },
   fortiguard: { name: 'Fortinet FortiGuard' },
   zscaler: { name: 'Zscaler' },
   'palo-alto': { name: 'Palo Alto Networks' },
