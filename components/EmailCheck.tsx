@@ -228,9 +228,11 @@ export function EmailCheck() {
     const active = document.activeElement;
     if (!section || (active && active !== document.body && document.contains(active))) return;
     const target =
-      section.querySelector<HTMLElement>('button:not([disabled])') ?? section.querySelector('h2');
+      section.querySelector<HTMLElement>('[data-focus-first]') ??
+      section.querySelector<HTMLElement>('button:not([disabled])') ??
+      section.querySelector('h2');
     target?.focus();
-  }, [ui, error?.reason]);
+  }, [ui, error?.reason, manual]);
 
   const report = (promise: Promise<EmailCheckState | null>) => {
     promise

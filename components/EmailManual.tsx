@@ -20,7 +20,10 @@ export function EmailManual({ onReport }: { onReport: (placement: Placement) => 
   const headersUrl = browser.runtime.getURL('/headers.html');
   return (
     <div class="email-manual" data-testid="email-manual">
-      <h3>{t('email_manual_heading')}</h3>
+      {/* Where the focus goes when this panel replaces the control that opened it. */}
+      <h3 tabIndex={-1} data-focus-first>
+        {t('email_manual_heading')}
+      </h3>
       <p>{t('email_manual_intro')}</p>
       <p class="actions">
         <a

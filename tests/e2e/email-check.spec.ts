@@ -27,6 +27,7 @@ import { stopServiceWorker } from '../sim/browser';
 import { createPki, type TestPki } from '../sim/ca';
 import { MICROSOFT_CLIENT_ID, MICROSOFT_TENANT } from '../sim/mail';
 import { launchWithMailWorld, type MailLaunch, type MailLaunchOptions } from '../sim/mail/launch';
+import { expectAccessible } from './accessibility';
 
 const SCREENSHOT_DIR = path.join('test-results', 'screenshots');
 const SENDERS = [...ENTRIES['sender-no-reply'].values, ...ENTRIES['sender-domains'].values];
@@ -159,10 +160,13 @@ test('delivered to the inbox: one finding, email-delivered, and the history of t
 });
 
 test('in spam: Gmail’s SPAM label, with the senders and sending IPs to allow', async () => {
-  const { launch, emailCheck } = await start('in-spam', { world: { mailbox: 'google' } });
+  const { launch, page, emailCheck } = await start('in-spam', { world: { mailbox: 'google' } });
+  await expectAccessible(page, 'email check, idle');
   launch.world.setPolicy('junk');
   await chooseProvider(emailCheck, 'gmail');
   await expectPlacement(emailCheck, 'spam');
+  await expect(emailCheck.getByTestId('email-status')).toContainText(/spam/i);
+  await expectAccessible(page, 'email check, in spam');
   await expectFindings(emailCheck, { includes: ['email-in-spam'] });
   await expectEntries(finding(emailCheck, 'email-in-spam'), [...SENDERS, ...SENDING_IPS]);
 });
@@ -175,6 +179,10 @@ test('missing: quarantined before the mailbox (Microsoft 365), concluded when th
   await chooseProvider(emailCheck, 'microsoft');
   await expect(emailCheck).toHaveAttribute('data-state', 'waiting', { timeout: 30_000 });
   await expect(emailCheck.getByTestId('email-countdown')).toBeVisible();
+  // The wait is announced through the check's one live region, there from the start.
+  await expect(emailCheck.getByTestId('email-status')).not.toBeEmpty();
+  await expect(emailCheck).not.toHaveAttribute('aria-busy', 'true');
+  await expectAccessible(page, 'email check, waiting');
   const token = await requestedToken(launch);
   expect((await launch.world.waitForOutcome(token, 20_000)).event?.event).toBe('quarantined');
   // The countdown is 15 minutes; the user may stop it once the message is clearly late.

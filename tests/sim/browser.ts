@@ -230,6 +230,11 @@ export interface BrowserOptions {
   extensions?: string[];
   /** Default true. A headed run needs a display (e.g. Xvfb). */
   headless?: boolean;
+  /**
+   * The browser's UI language (a `_locales` name such as `es`), which `i18n.getMessage` follows.
+   * Chromium on Linux takes it from the environment, not from `--lang`.
+   */
+  language?: string;
 }
 
 export interface LaunchedBrowser {
@@ -277,7 +282,11 @@ export async function launchInScenario(options: BrowserOptions): Promise<Launche
       executablePath: CHROMIUM_PATH,
       headless: options.headless ?? true,
       viewport: POPUP_VIEWPORT,
-      env: { ...process.env, HOME: pki.home },
+      env: {
+        ...process.env,
+        HOME: pki.home,
+        ...(options.language ? { LANGUAGE: options.language, LC_ALL: '', LANG: '' } : {}),
+      },
       args: [...BASE_ARGS, ...extensionArgs, ...(options.extraArgs ?? [])],
     });
     cleanups.push(() => context.close());
