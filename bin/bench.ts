@@ -10,6 +10,8 @@
  * imports) and the store package made by `wxt zip`.
  * Email: mailbox API calls per check and per poll, and the time from a message's arrival to the
  * verdict with the popup open and closed, on the simulated mail world (tests/sim/mail/bench.ts).
+ * Summarize: 100,000 diagnostic codes summarised in process and by `raftr-diag summarize`
+ * (bin/bench-summarize.ts; alone: `npx tsx bin/bench.ts --only summarize`).
  *
  * Nothing leaves the machine: it runs inside the simulated internet's network namespace
  * (tests/sim/netns.ts: `npm run bench` starts it there), which has no route out.
@@ -29,8 +31,22 @@ import { createPki, type TestPki } from '../tests/sim/ca';
 import { measureEmail, median } from '../tests/sim/mail/bench';
 import { SCENARIOS, type Scenario, startSimNet } from '../tests/sim/scenarios';
 import { PROFILE, probeTargets } from '../utils/profile';
+import { measureSummarize } from './bench-summarize';
 
 const run = promisify(execFile);
+
+// `npx tsx bin/bench.ts --only summarize`: the one figure that needs neither a browser nor the
+// simulated internet (bin/bench-summarize.ts), measured alone.
+if (process.argv.includes('--only')) {
+  const only = process.argv[process.argv.indexOf('--only') + 1];
+  if (only !== 'summarize') {
+    console.error(`bench: --only takes summarize (the figure without a browser), not ${only}`);
+    process.exit(2);
+  }
+  await measureSummarize();
+  process.exit(0);
+}
+
 /**
  * A copy of the build `npm run bench` just made: others on the machine may rebuild .output
  * while the benchmark runs.
@@ -222,6 +238,9 @@ async function main() {
   console.log(`Extension package (wxt zip, Chrome): ${kb(packageBytes())}`);
 
   printCorpusScores();
+
+  // Many codes at once (issue #11): 100,000 codes, in process and through raftr-diag.
+  await measureSummarize();
 
   await measureEmail({ extensionDir: EXTENSION_DIR });
 }

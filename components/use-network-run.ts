@@ -27,8 +27,8 @@ export function beginNetworkCheck(): void {
  * storage, and holds a port to the worker. When the worker stops mid-run the port
  * disconnects; reconnecting wakes the worker, which resumes the unfinished probes.
  */
-export function useNetworkRun(): NetworkRunView {
-  const [run, replied] = useStoredItem(networkRunItem, isNetworkRunBehind);
+export function useNetworkRun(initial: NetworkRun | null = null): NetworkRunView {
+  const [run, replied] = useStoredItem(networkRunItem, isNetworkRunBehind, initial);
   const [error, setError] = useState<string | null>(null);
 
   const start = (force: boolean, pending?: Promise<NetworkRun>) => {

@@ -15,8 +15,12 @@ export interface StoredItem<T> {
 export function useStoredItem<T>(
   item: StoredItem<T>,
   isBehind: IsBehind<T>,
+  /** A value read before the first render (the popup's pre-computed verdict): shown at once. */
+  initial: T | null = null,
 ): [T | null, (reply: T | null) => void] {
-  const [latest, setLatest] = useState<Latest<T>>(NOTHING_HEARD);
+  const [latest, setLatest] = useState<Latest<T>>(() =>
+    keepLatest(NOTHING_HEARD, initial, 'read', isBehind),
+  );
 
   useEffect(() => {
     let live = true;

@@ -7,10 +7,10 @@ import type { DecodeFailure } from './diagnostic-code';
 import type { EmailEvidence } from './email/evidence';
 import { describeRemedies, type FindingWithRemedies } from './email/remedies';
 import type { Evidence } from './evidence';
-import { type Finding, type FindingEntry, formatProtocol } from './finding';
-import { messageName, type Translate } from './i18n';
+import { entryRef, type Finding, type FindingEntry, formatProtocol } from './finding';
+import { messageName, resolveText, type Translate } from './i18n';
 import { productName, type VerdictId } from './network/findings';
-import { PROBE_TARGET_IDS, type ProbeTargetId, probeTargets } from './profile';
+import { ENTRIES, PROBE_TARGET_IDS, type ProbeTargetId, probeTargets } from './profile';
 
 export interface FindingText {
   title: string;
@@ -141,13 +141,31 @@ export function renderItMessage(
       lines.push(md ? `- **${label}:** ${remedy.text}` : `   ${label}: ${remedy.text}`);
     }
   });
-  lines.push('');
+  // The entries a browser cannot test (Raftr connecting to campus hosts) are in no finding,
+  // yet IT needs them for integrations to work: every message ends with them (issue #11).
+  const untestable = untestableEntriesLine(t, options.format);
+  lines.push('', ...(untestable ? [untestable, ''] : []));
   if (options.code) {
     const code = md ? `\`${options.code}\`` : options.code;
     lines.push(t('it_message_code', [code]));
   }
   lines.push(t('it_message_source'));
   return lines.join('\n');
+}
+
+/** The catalog's entries no browser can test: inbound, from Raftr to the campus (profile.ts). */
+export const UNTESTABLE_ENTRIES: readonly FindingEntry[] = Object.values(ENTRIES)
+  .filter((entry) => !entry.testableFromBrowser)
+  .map((entry) => entryRef(entry.id));
+
+/**
+ * "Also needed if you use Raftr integrations: 50.18.246.41 — inbound from Raftr to your hosts,
+ * TCP 443, 80": the last part of every message for IT (one check's or many codes').
+ */
+export function untestableEntriesLine(t: Translate, format: 'text' | 'markdown'): string {
+  const entries = UNTESTABLE_ENTRIES.map((entry) => describeEntry(entry, t));
+  const list = format === 'markdown' ? entries.map((e) => `\`${e}\``) : entries;
+  return t('allowlist_it_message_untestable', [list.join('; ')]);
 }
 
 /**
@@ -250,7 +268,7 @@ export function describeEvidence(evidence: Evidence, t: Translate): EvidenceText
       network.push({
         field: 'product',
         label: t('diag_product'),
-        value: productName(evidence.network.product),
+        value: resolveText(productName(evidence.network.product), t),
       });
     }
   }

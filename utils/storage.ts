@@ -39,6 +39,33 @@ export const networkRunItem = {
   },
 };
 
+/** A stored time, or null for anything that is not one (damaged or another version's value). */
+function asTime(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : null;
+}
+
+function timeItem(key: `session:${string}`) {
+  const item = storage.defineItem<number | null>(key, { fallback: null, version: 1 });
+  return {
+    async getValue(): Promise<number | null> {
+      return asTime(await item.getValue());
+    },
+    setValue: (at: number) => item.setValue(at),
+  };
+}
+
+/**
+ * When browsing last started a network check (utils/network/navigation.ts): at most one per
+ * few minutes. Only this time is kept: nothing of the navigation itself.
+ */
+export const autoCheckAtItem = timeItem('session:autoNetworkCheckAt');
+
+/**
+ * When the worker last saw the connection change (online, offline, another network type): a
+ * verdict from before it is no longer this network's, however young.
+ */
+export const networkChangedAtItem = timeItem('session:networkChangedAt');
+
 const storedEmailCheck = storage.defineItem<EmailCheckState | null>('local:emailCheck', {
   fallback: null,
   // v2: error reasons 'blocked-by-admin', 'window-closed', 'sign-in-page-error' may appear; a

@@ -242,6 +242,11 @@ export interface LaunchedBrowser {
   /** The running simulated network (its servers count connections and requests). */
   net: SimNet;
   pki: TestPki;
+  /**
+   * The network changes under the running browser (IT's fix lands, the user moves): the
+   * scenario's servers and rules are replaced by another's; `net` is the new one.
+   */
+  switchScenario(scenario: ScenarioName | Scenario): Promise<SimNet>;
   /** Closes the browser, the servers, the temp profile, the policy file and an own PKI. */
   close(): Promise<void>;
 }
@@ -264,10 +269,8 @@ export async function launchInScenario(options: BrowserOptions): Promise<Launche
   const pki = cleanups.pki(options.pki);
   const close = () => cleanups.run();
   try {
-    const net = await startSimNet(scenario, pki, {
-      extraZone: options.extraZone,
-      raftrApp: options.raftrApp,
-    });
+    const simOptions = { extraZone: options.extraZone, raftrApp: options.raftrApp };
+    let net = await startSimNet(scenario, pki, simOptions);
     cleanups.push(() => net.close());
     if (Object.keys(policy).length) cleanups.push(writePolicyFile(policy));
     const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'raftr-e2e-profile-'));
@@ -290,7 +293,19 @@ export async function launchInScenario(options: BrowserOptions): Promise<Launche
       args: [...BASE_ARGS, ...extensionArgs, ...(options.extraArgs ?? [])],
     });
     cleanups.push(() => context.close());
-    return { context, net, pki, close };
+    const launched: LaunchedBrowser = {
+      context,
+      net,
+      pki,
+      close,
+      async switchScenario(next) {
+        await net.close();
+        net = await startSimNet(getScenario(next), pki, simOptions);
+        launched.net = net;
+        return net;
+      },
+    };
+    return launched;
   } catch (error) {
     await close();
     throw error;

@@ -1,12 +1,26 @@
 /**
  * The raftr-diag command, run as a user runs it: a child process through bin/raftr-diag.mjs
- * (tsx), checked for exit codes, one-line reasons and the JSON shapes other tools rely on.
+ * (tsx), checked for exit codes, one-line reasons and the JSON shapes other tools rely on; and
+ * that it runs from a production install (`npm ci --omit=dev`).
  */
 import { execFile, spawn } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { decodeCode } from '@/utils/diagnostic-code';
 import { findingsFor } from '@/utils/evidence';
+import { renderDecodedReport } from '@/utils/report';
+import { cliTranslator } from '../../bin/cli-translator';
 import golden from './fixtures/diagnostic-codes-v1.json';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -14,6 +28,8 @@ const CLI = path.join(ROOT, 'bin', 'raftr-diag.mjs');
 const HEADERS = path.join(ROOT, 'tests', 'unit', 'fixtures', 'cli', 'raftr-to-gmail.headers.txt');
 // Each run starts Node and tsx; the machine is shared, so be generous.
 const SLOW = 30_000;
+const TEMP = mkdtempSync(path.join(os.tmpdir(), 'raftr-diag-test-'));
+afterAll(() => rmSync(TEMP, { recursive: true, force: true }));
 
 interface Run {
   code: number | null;
@@ -21,20 +37,24 @@ interface Run {
   stderr: string;
 }
 
-function cli(args: string[], stdin?: string): Promise<Run> {
+/** stdin: text to write, or an open file descriptor to give the child as its stdin. */
+function cli(args: string[], stdin?: string | number, cwd = ROOT, command = CLI): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT });
+    const child = spawn(process.execPath, [command, ...args], {
+      cwd,
+      stdio: [typeof stdin === 'number' ? stdin : 'pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk) => {
+    child.stdout?.on('data', (chunk) => {
       stdout += chunk;
     });
-    child.stderr.on('data', (chunk) => {
+    child.stderr?.on('data', (chunk) => {
       stderr += chunk;
     });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin ?? '');
+    if (typeof stdin !== 'number') child.stdin?.end(stdin ?? '');
   });
 }
 
@@ -187,5 +207,248 @@ describe('npx raftr-diag', () => {
       );
     });
     expect(JSON.parse(stdout).code).toBe(code);
+  });
+});
+
+describe('raftr-diag on bad input and closed pipes', () => {
+  it('reads at most its cap: explain /dev/zero and an endless stdin end at once', {
+    timeout: SLOW,
+  }, async () => {
+    const started = Date.now();
+    const file = await cli(['explain', '/dev/zero']);
+    const stdin = await cli(['explain', '-'], openSync('/dev/zero', 'r'));
+    // Reading the whole of either never ends; two starts of the CLI take about 2 s.
+    expect(Date.now() - started).toBeLessThan(20_000);
+    for (const run of [file, stdin]) {
+      expect(run.code).toBe(2);
+      expect(run.stderr.trim().split('\n')).toHaveLength(1);
+      expect(run.stderr).toContain('no message header could be read');
+    }
+  });
+
+  it('says when it read only the first 256 KB of a longer headers file', {
+    timeout: SLOW,
+  }, async () => {
+    const long = path.join(TEMP, 'long.headers.txt');
+    writeFileSync(long, `${readFileSync(HEADERS, 'utf8')}\n${'body line\n'.repeat(40_000)}`);
+    const run = await cli(['explain', long, '--json']);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).problems).toContainEqual({
+      id: 'diag_cli_input_truncated',
+      params: [long, String(256 * 1024)],
+    });
+  });
+
+  it('names an unknown option given before the command, then the usage; exit 2', {
+    timeout: SLOW,
+  }, async () => {
+    const run = await cli(['--frob', 'decode', byName('all clear').code]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    const [reason, ...usage] = run.stderr.trim().split('\n');
+    expect(reason).toBe('raftr-diag: unknown option --frob');
+    expect(usage.join('\n')).toContain('usage: raftr-diag decode');
+    const misplaced = await cli(['decode', byName('all clear').code, '--csv']);
+    expect(misplaced.code).toBe(2);
+    expect(misplaced.stderr).toContain('raftr-diag: --csv does not apply to decode');
+  });
+
+  it('explain --markdown gives the message for IT in Markdown, as decode does', {
+    timeout: SLOW,
+  }, async () => {
+    const run = await cli(['explain', HEADERS, '--markdown']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^\*\*Raftr access/);
+    expect(run.stdout).not.toContain('Analysis of the pasted message headers');
+  });
+
+  it('ends quietly when the reader closes the pipe early (… | head -c1)', {
+    timeout: SLOW,
+  }, async () => {
+    const child = spawn(process.execPath, [CLI, 'decode', byName('all clear').code], { cwd: ROOT });
+    // The reading end closes before the CLI writes: its write fails with EPIPE.
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr?.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+
+  it('speaks the language asked for with --lang, and refuses one it does not ship', {
+    timeout: SLOW,
+  }, async () => {
+    const fixture = byName('ip blocked, silently dropped');
+    const decoded = decodeCode(fixture.code);
+    if (!decoded.ok) throw new Error('fixture does not decode');
+    for (const lang of ['es', 'fr'] as const) {
+      const run = await cli(['decode', fixture.code, `--lang=${lang}`]);
+      expect(run.code).toBe(0);
+      const t = cliTranslator(lang);
+      expect(run.stdout).toBe(
+        `${renderDecodedReport(decoded.code, decoded.evidence, findingsFor(decoded.evidence), t)}\n`,
+      );
+    }
+    const unknown = await cli(['--lang', 'de', 'allowlist']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr.split('\n')[0]).toBe(
+      'raftr-diag: unknown language de: use one of en, es, fr',
+    );
+  });
+});
+
+describe('raftr-diag summarize', () => {
+  const codes = golden.codes.map((g) => g.code);
+  const allClear = byName('all clear').code;
+  const dropped = byName('ip blocked, silently dropped').code;
+  const typo = `${dropped.slice(0, 7)}${dropped[7] === 'X' ? 'Y' : 'X'}${dropped.slice(8)}`;
+  const list = [
+    'codes from the rollout form',
+    '',
+    dropped,
+    dropped.toLowerCase(),
+    `ticket 12: ${dropped.replace(/-/g, ' ')} (dorm B)`,
+    allClear,
+    typo,
+  ].join('\n');
+
+  it('counts codes, users per finding and the mistyped ones, as JSON', {
+    timeout: SLOW,
+  }, async () => {
+    const file = path.join(TEMP, 'codes.txt');
+    writeFileSync(file, list);
+    const run = await cli(['summarize', file, '--json']);
+    expect(run.code).toBe(0);
+    const json = JSON.parse(run.stdout);
+    expect(json).toMatchObject({
+      codes: 5,
+      valid: 4,
+      distinct: 2,
+      mistyped: [{ line: 7, text: typo }],
+      unknownVersion: 0,
+    });
+    expect(json.findings[0]).toMatchObject({
+      id: 'ip-blocked',
+      count: 3,
+      entries: ['52.8.243.15'],
+      systems: [],
+      firstSeen: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:00:00\.000Z$/),
+      lastSeen: expect.any(String),
+    });
+    expect(json.byHour.length).toBeGreaterThan(0);
+  });
+
+  it('reads stdin, prints a table and one message for IT; --csv has a row per finding', {
+    timeout: SLOW,
+  }, async () => {
+    const text = await cli(['summarize', '-'], list);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('Users');
+    expect(text.stdout).toContain(`line 7: ${typo}`);
+    expect(text.stdout).toContain('Affects 3 of 4 users');
+    expect(text.stdout).toContain('Also needed if you use Raftr integrations');
+    const csv = await cli(['summarize', '-', '--csv'], codes.join('\n'));
+    expect(csv.code).toBe(0);
+    const rows = csv.stdout.trim().split('\r\n');
+    expect(rows[0]).toBe('id,severity,title,count,entries,systems,fixIn,firstSeen,lastSeen');
+    expect(rows.length).toBeGreaterThan(5);
+  });
+
+  it('exits 2 with a one-line reason when no code is valid', { timeout: SLOW }, async () => {
+    const run = await cli(['summarize', '-'], `hello\n${typo}\n`);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim().split('\n')).toEqual([
+      `raftr-diag: no valid diagnostic code was found in stdin: 1 look mistyped (listed above)`,
+    ]);
+  });
+});
+
+describe('raftr-diag allowlist', () => {
+  it('lists every entry, and with --code what that user’s checks verified', {
+    timeout: SLOW,
+  }, async () => {
+    const code = byName('ip blocked, silently dropped').code;
+    const run = await cli(['allowlist', '--code', code, '--json']);
+    expect(run.code).toBe(0);
+    const json = JSON.parse(run.stdout);
+    expect(json.code).toBe(code);
+    const status = Object.fromEntries(
+      json.entries.map((e: { entryId: string; status: string }) => [e.entryId, e.status]),
+    );
+    expect(status).toMatchObject({ 'app-host-ip': 'blocked', 'nat-gateway': 'not-testable' });
+    const md = await cli(['allowlist', '--markdown']);
+    expect(md.code).toBe(0);
+    expect(md.stdout).toContain(
+      '| 50.18.246.41 | inbound from Raftr to your hosts | TCP 443, 80 |',
+    );
+    const bad = await cli(['allowlist', '--code', 'K7QM-2HFD']);
+    expect(bad.code).toBe(2);
+  });
+});
+
+describe('a production install (npm ci --omit=dev)', () => {
+  it('runs raftr-diag with only the lock file’s production packages, and installs without wxt', {
+    timeout: 60_000,
+  }, async () => {
+    const lock = JSON.parse(readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { dev?: boolean; optional?: boolean; dependencies?: object }>;
+    };
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    // npm ci refuses a lock file that disagrees with package.json.
+    expect(lock.packages['']?.dependencies).toEqual(pkg.dependencies);
+    // What `npm ci --omit=dev` installs: every package of the lock file not marked dev,
+    // copied from this install (no registry, no cache needed).
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'raftr-diag-production-'));
+    try {
+      for (const [where, meta] of Object.entries(lock.packages)) {
+        if (where === '' || meta.dev) continue;
+        const from = path.join(ROOT, where);
+        if (!existsSync(from)) {
+          // Another platform's binary (esbuild's, fsevents): npm skips it here too.
+          if (meta.optional) continue;
+          throw new Error(`${where} is a production package but is not installed`);
+        }
+        cpSync(from, path.join(dir, where), {
+          recursive: true,
+          // Nested packages are entries of their own, dev or not.
+          filter: (source) => !path.relative(from, source).split(path.sep).includes('node_modules'),
+        });
+      }
+      for (const file of ['package.json', 'package-lock.json', 'tsconfig.json', 'bin', 'utils']) {
+        cpSync(path.join(ROOT, file), path.join(dir, file), { recursive: true });
+      }
+      cpSync(path.join(ROOT, 'public', '_locales'), path.join(dir, 'public', '_locales'), {
+        recursive: true,
+      });
+      // The package's own postinstall, with no development tool on the PATH.
+      const PATH = (process.env.PATH ?? '')
+        .split(path.delimiter)
+        .filter((entry) => !entry.includes('node_modules'))
+        .join(path.delimiter);
+      const postinstall = await new Promise<{ error: Error | null; output: string }>((resolve) =>
+        execFile(
+          'npm',
+          ['run', 'postinstall'],
+          { cwd: dir, env: { ...process.env, PATH } },
+          (error, out, err) => resolve({ error, output: `${out}${err}` }),
+        ),
+      );
+      expect(postinstall.error, postinstall.output).toBeNull();
+      expect(existsSync(path.join(dir, '.wxt'))).toBe(false);
+      const code = byName('all clear').code;
+      const run = await cli(
+        ['decode', code, '--json'],
+        undefined,
+        dir,
+        path.join(dir, 'bin', 'raftr-diag.mjs'),
+      );
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect(JSON.parse(run.stdout).code).toBe(code);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -88,9 +88,19 @@ export function evidenceOf(run: NetworkRun): NetworkEvidence | null {
   return { outcomes, ...(product ? { product } : {}), ...(shown ? { hint: shown } : {}) };
 }
 
-/** A finished result younger than `maxAgeMs` is shown instead of starting a new run. */
-export function isFresh(run: NetworkRun | null, now: number, maxAgeMs: number): boolean {
-  return !!run && run.state === 'done' && !!run.finishedAt && now - run.finishedAt < maxAgeMs;
+/**
+ * A finished result younger than `maxAgeMs` is shown instead of starting a new run, unless the
+ * connection changed after it (`networkChangedAt`): it may be another network's.
+ */
+export function isFresh(
+  run: NetworkRun | null,
+  now: number,
+  maxAgeMs: number,
+  networkChangedAt: number | null = null,
+): boolean {
+  if (!run || run.state !== 'done' || !run.finishedAt) return false;
+  if (networkChangedAt !== null && networkChangedAt >= run.finishedAt) return false;
+  return now - run.finishedAt < maxAgeMs;
 }
 
 /**

@@ -28,7 +28,9 @@ import {
   type ProbeTarget,
   probeTargets,
 } from '@/utils/profile';
-import { networkRunItem } from '@/utils/storage';
+import { networkChangedAtItem, networkRunItem } from '@/utils/storage';
+import { setUpBadge } from './badge';
+import { setUpNavigationWatch } from './navigation-watch';
 import { addressOf, observe, observeInTab } from './probe';
 import { setUpWebRequestRecorder } from './web-request';
 
@@ -192,7 +194,8 @@ export function startNetworkCheck(force: boolean): Promise<NetworkRun> {
   return oneAtATime(async () => {
     const last = await networkRunItem.getValue();
     if (last?.state === 'running') return active.has(last.id) ? last : resume(last);
-    if (!force && last && isFresh(last, Date.now(), PROFILE.freshResultMs)) return last;
+    const changedAt = await networkChangedAtItem.getValue();
+    if (!force && isFresh(last, Date.now(), PROFILE.freshResultMs, changedAt) && last) return last;
     const run = newRun(crypto.randomUUID(), Date.now());
     // Queued before any probe result, so the probes can start while it is written.
     void queueWrite(run).catch(() => {});
@@ -227,8 +230,35 @@ export function resumeNetworkCheck(): Promise<NetworkRun | null> {
   });
 }
 
+/** The URL patterns of the Raftr names the extension may see navigations to (HTTPS and HTTP). */
+function raftrNameUrls(): string[] {
+  return TARGETS.filter((target) => target.role === 'raftr-name').flatMap((target) => {
+    const { host } = new URL(target.url);
+    return [`https://${host}/*`, `http://${host}/*`];
+  });
+}
+
+/**
+ * A verdict from before the connection changed is no longer this network's: the worker notes
+ * the change (while it runs: a worker stopped at that moment hears nothing, and the verdict
+ * then ages out as usual). `navigator.connection` is Chromium's; online/offline are everywhere.
+ * https://developer.mozilla.org/docs/Web/API/NetworkInformation/change_event
+ */
+function watchConnection(): void {
+  const changed = () => {
+    networkChangedAtItem.setValue(Date.now()).catch(() => {});
+  };
+  const connection = (navigator as Navigator & { connection?: EventTarget }).connection;
+  connection?.addEventListener('change', changed);
+  globalThis.addEventListener?.('online', changed);
+  globalThis.addEventListener?.('offline', changed);
+}
+
 export function setUpNetworkCheck(): void {
   setUpWebRequestRecorder(hostPermissionsFor(CONTROL_URL));
+  setUpNavigationWatch(raftrNameUrls(), () => startNetworkCheck(true));
+  setUpBadge();
+  watchConnection();
   onMessage('startNetworkCheck', ({ data }) => startNetworkCheck(data.force));
   onMessage('resumeNetworkCheck', () => resumeNetworkCheck());
   browser.alarms.onAlarm.addListener((alarm) => {
