@@ -8,6 +8,7 @@ import { storage } from 'wxt/utils/storage';
 import { parseEmailCheck } from './email/check/schema';
 import type { EmailCheckState } from './email/check/state';
 import type { AccessToken } from './email/oauth';
+import { type NetworkResult, parseNetworkHistory } from './network/history';
 import type { NetworkRun } from './network/run';
 import { parseNetworkRun } from './network/run-schema';
 import type { ParsedPolicy } from './policy';
@@ -36,6 +37,27 @@ export const networkRunItem = {
   },
   watch(callback: (run: NetworkRun | null) => void): () => void {
     return storedNetworkRun.watch((run) => callback(parseNetworkRun(run)));
+  },
+};
+
+const storedNetworkHistory = storage.defineItem<NetworkResult[]>('local:networkHistory', {
+  fallback: [],
+  version: 1,
+});
+
+/**
+ * The last few finished network results (utils/network/history.ts), for "what changed since
+ * the last check". Local: IT's fix may land the next day. Evidence only; validated when read.
+ */
+export const networkHistoryItem = {
+  async getValue(): Promise<NetworkResult[]> {
+    return parseNetworkHistory(await storedNetworkHistory.getValue());
+  },
+  setValue(history: NetworkResult[]): Promise<void> {
+    return storedNetworkHistory.setValue(history);
+  },
+  watch(callback: (history: NetworkResult[]) => void): () => void {
+    return storedNetworkHistory.watch((history) => callback(parseNetworkHistory(history)));
   },
 };
 

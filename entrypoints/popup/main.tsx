@@ -10,6 +10,7 @@ import '@/components/base.css';
 import './style.css';
 
 const loadEmailCheck = () => import('@/components/EmailCheck').then((m) => m.EmailCheck);
+const loadNetworkChange = () => import('@/components/NetworkChange').then((m) => m.NetworkChange);
 const loadDiagnosticCode = () =>
   import('@/components/DiagnosticCode').then((m) => m.DiagnosticCode);
 
@@ -18,6 +19,7 @@ function Popup({ initialRun }: { initialRun: NetworkRun | null }) {
     <main class="popup">
       <h1>{t('popup_title')}</h1>
       <NetworkCheck initialRun={initialRun} />
+      <LazySection load={loadNetworkChange} />
       <LazySection load={loadEmailCheck} />
       <LazySection load={loadDiagnosticCode} />
     </main>

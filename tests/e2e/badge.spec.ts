@@ -7,10 +7,12 @@
  */
 import { expect, type Page, test } from '@playwright/test';
 import { translateEnglish } from '@/utils/catalogs';
+import { decodeCode } from '@/utils/diagnostic-code';
 import { RAFTR_IP } from '../sim/addresses';
 import { type LaunchedExtension, launchWithExtension } from '../sim/browser';
 import { createPki, type TestPki } from '../sim/ca';
 import { SCENARIOS, type Scenario, type ScenarioName } from '../sim/scenarios';
+import { expectAccessible } from './accessibility';
 
 /** A firewall that drops every packet to Raftr: a navigation to app.raftr.com just hangs. */
 const ALL_DROPPED: Scenario = {
@@ -140,6 +142,21 @@ test('a block page on app.raftr.com turns the badge on; the popup opens on that 
   await expect
     .poll(() => toolbar(ext), { timeout: 10_000 })
     .toEqual({ text: '', title: DEFAULT_TITLE });
+
+  // Before/after (#11): what changed since the check browsing started, and its code.
+  const change = popup.getByTestId('network-change');
+  await expect(change).toBeVisible();
+  await expect(
+    change.locator('[data-testid="change-probe"][data-target="app-https"]'),
+  ).toHaveAttribute('data-before', 'proxy-blocked');
+  await expect(
+    change.locator('[data-testid="change-probe"][data-target="app-https"]'),
+  ).toHaveAttribute('data-after', 'ok');
+  const earlier = (await change.getByTestId('earlier-code').textContent())?.trim() ?? '';
+  const decoded = decodeCode(earlier);
+  expect(decoded.ok && decoded.evidence.network?.outcomes['app-https']).toBe('proxy-blocked');
+  await expectAccessible(popup, 'popup, what changed');
+  await popup.screenshot({ path: 'test-results/popup-size/what-changed.png', fullPage: true });
 });
 
 test('a silent drop: the navigation hangs, a check starts after a few seconds and the badge turns on', async () => {

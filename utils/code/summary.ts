@@ -336,7 +336,20 @@ export function extractCodes(
   const lines = typeof input === 'string' ? splitLines(input) : input;
   const delimiter = detectDelimiter(lines);
   const found: FoundCode[] = [];
-  for (let index = 0; index < lines.length; index++) {
+  extractLines(lines, delimiter, 0, lines.length, decode, found);
+  return keepCodeColumns(found, delimiter);
+}
+
+/** The codes of lines[from..to) (0-based, `to` excluded), appended to `found`. */
+function extractLines(
+  lines: readonly string[],
+  delimiter: string | null,
+  from: number,
+  to: number,
+  decode: CodeDecoder,
+  found: FoundCode[],
+): void {
+  for (let index = from; index < to; index++) {
     const line = lines[index] as string;
     if (line.length < 15) continue; // shorter than any code, even mistyped
     const cells = delimiter ? splitCells(line, delimiter) : [line];
@@ -346,6 +359,10 @@ export function extractCodes(
       }
     }
   }
+}
+
+/** In a CSV, a mistyped code counts only in a column that holds valid codes (known at the end). */
+function keepCodeColumns(found: FoundCode[], delimiter: string | null): FoundCode[] {
   if (!delimiter) return found;
   const codeColumns = new Set(
     found.filter((f) => f.result.ok || f.result.reason === 'unknown-version').map((f) => f.column),
@@ -464,8 +481,33 @@ const byCountDesc = <K>(counts: Map<K, number>) =>
 
 /** The summary of codes found in a text (or its lines), as `raftr-diag summarize` prints it. */
 export function summarizeCodes(input: string | readonly string[]): CodeSummary {
-  const found = extractCodes(input);
-  const reports = new Map<string, { count: number; evidence: Evidence }>();
+  const tally = startTally(extractCodes(input));
+  for (const report of tally.reports) tallyReport(tally, report);
+  return finishTally(tally);
+}
+
+/** One distinct valid code and how many times it was read. */
+interface Report {
+  count: number;
+  evidence: Evidence;
+}
+
+/** The summary being made: the codes sorted out, then each distinct code's findings counted. */
+interface SummaryTally {
+  /** Distinct valid codes, in the order first read. */
+  reports: Report[];
+  mistyped: MistypedCode[];
+  unknownVersion: number;
+  tallies: Map<string, FindingTally>;
+  hours: Map<number, HourSummary>;
+  valid: number;
+  firstSeen: number | null;
+  lastSeen: number | null;
+}
+
+/** Sorts the codes found into distinct valid codes (with their count), mistyped and newer. */
+function startTally(found: readonly FoundCode[]): SummaryTally {
+  const reports = new Map<string, Report>();
   const mistyped: MistypedCode[] = [];
   let unknownVersion = 0;
   for (const { line, text, result } of found) {
@@ -476,59 +518,69 @@ export function summarizeCodes(input: string | readonly string[]): CodeSummary {
     } else if (result.reason === 'unknown-version') unknownVersion++;
     else mistyped.push({ line, text, reason: result.reason, ...messageOf(result) });
   }
+  return {
+    reports: [...reports.values()],
+    mistyped,
+    unknownVersion,
+    tallies: new Map(),
+    hours: new Map(),
+    valid: 0,
+    firstSeen: null,
+    lastSeen: null,
+  };
+}
 
-  const tallies = new Map<string, FindingTally>();
-  const hours = new Map<number, HourSummary>();
-  let valid = 0;
-  let firstSeen: number | null = null;
-  let lastSeen: number | null = null;
-  for (const { count, evidence } of reports.values()) {
-    valid += count;
-    const at = evidence.createdAt;
-    firstSeen = firstSeen === null ? at : Math.min(firstSeen, at);
-    lastSeen = lastSeen === null ? at : Math.max(lastSeen, at);
-    let hour = hours.get(at);
-    if (!hour) {
-      hour = { hour: at, codes: 0, findings: {} };
-      hours.set(at, hour);
-    }
-    hour.codes += count;
-    for (const finding of findingsFor(evidence)) {
-      hour.findings[finding.id] = (hour.findings[finding.id] ?? 0) + count;
-      let tally = tallies.get(finding.id);
-      if (!tally) {
-        tally = {
-          id: finding.id,
-          severity: finding.severity,
-          count: 0,
-          entries: new Map(),
-          systems: new Map(),
-          fixIn: new Map(),
-          remedies: new Map(),
-          firstSeen: at,
-          lastSeen: at,
-          example: finding,
-          exampleCount: 0,
-        };
-        tallies.set(finding.id, tally);
-      }
-      tally.count += count;
-      tally.firstSeen = Math.min(tally.firstSeen, at);
-      tally.lastSeen = Math.max(tally.lastSeen, at);
-      if (count > tally.exampleCount) {
-        tally.example = finding;
-        tally.exampleCount = count;
-      }
-      for (const entry of finding.entries) mergeEntry(tally, entry);
-      for (const remedy of (finding as Partial<FindingWithRemedies>).remedies ?? [])
-        tally.remedies.set(`${remedy.system}/${remedy.action}`, remedy);
-      for (const name of systemsNamed(finding, evidence))
-        tally.systems.set(name, (tally.systems.get(name) ?? 0) + count);
-      tally.fixIn.set(finding.system, (tally.fixIn.get(finding.system) ?? 0) + count);
-    }
+/** Counts one distinct code's findings, `count` times (each code read is one report). */
+function tallyReport(summary: SummaryTally, { count, evidence }: Report): void {
+  const { tallies, hours } = summary;
+  summary.valid += count;
+  const at = evidence.createdAt;
+  summary.firstSeen = summary.firstSeen === null ? at : Math.min(summary.firstSeen, at);
+  summary.lastSeen = summary.lastSeen === null ? at : Math.max(summary.lastSeen, at);
+  let hour = hours.get(at);
+  if (!hour) {
+    hour = { hour: at, codes: 0, findings: {} };
+    hours.set(at, hour);
   }
+  hour.codes += count;
+  for (const finding of findingsFor(evidence)) {
+    hour.findings[finding.id] = (hour.findings[finding.id] ?? 0) + count;
+    let tally = tallies.get(finding.id);
+    if (!tally) {
+      tally = {
+        id: finding.id,
+        severity: finding.severity,
+        count: 0,
+        entries: new Map(),
+        systems: new Map(),
+        fixIn: new Map(),
+        remedies: new Map(),
+        firstSeen: at,
+        lastSeen: at,
+        example: finding,
+        exampleCount: 0,
+      };
+      tallies.set(finding.id, tally);
+    }
+    tally.count += count;
+    tally.firstSeen = Math.min(tally.firstSeen, at);
+    tally.lastSeen = Math.max(tally.lastSeen, at);
+    if (count > tally.exampleCount) {
+      tally.example = finding;
+      tally.exampleCount = count;
+    }
+    for (const entry of finding.entries) mergeEntry(tally, entry);
+    for (const remedy of (finding as Partial<FindingWithRemedies>).remedies ?? [])
+      tally.remedies.set(`${remedy.system}/${remedy.action}`, remedy);
+    for (const name of systemsNamed(finding, evidence))
+      tally.systems.set(name, (tally.systems.get(name) ?? 0) + count);
+    tally.fixIn.set(finding.system, (tally.fixIn.get(finding.system) ?? 0) + count);
+  }
+}
 
-  const findings = [...tallies.values()]
+/** The findings sorted by count (then severity, then id), the hours oldest first. */
+function finishTally(summary: SummaryTally): CodeSummary {
+  const findings = [...summary.tallies.values()]
     .map((tally): FindingSummary => {
       const entries = [...tally.entries.values()].map(({ entry, ports }) => ({
         ...entry,
@@ -558,16 +610,78 @@ export function summarizeCodes(input: string | readonly string[]): CodeSummary {
     );
 
   return {
-    codes: valid + unknownVersion + mistyped.length,
-    valid,
-    distinct: reports.size,
-    mistyped,
-    unknownVersion,
-    firstSeen,
-    lastSeen,
+    codes: summary.valid + summary.unknownVersion + summary.mistyped.length,
+    valid: summary.valid,
+    distinct: summary.reports.length,
+    mistyped: summary.mistyped,
+    unknownVersion: summary.unknownVersion,
+    firstSeen: summary.firstSeen,
+    lastSeen: summary.lastSeen,
     findings,
-    byHour: [...hours.values()].sort((a, b) => a.hour - b.hour),
+    byHour: [...summary.hours.values()].sort((a, b) => a.hour - b.hour),
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// In steps: the helpdesk page summarises a large paste without freezing (issue #11: a
+// 10,000-code paste stays responsive). The same steps as `summarizeCodes`, so the same result;
+// the caller yields to the page between them. (A Web Worker is not an option for the standalone
+// decoder: its Content-Security-Policy allows inline scripts only, no blob: or data: worker.)
+
+/** Lines read, then distinct codes counted, per step. */
+export const SUMMARY_STEP_SIZE = 1000;
+
+export interface SummaryProgress {
+  /** 'reading': lines searched for codes; 'counting': distinct codes' findings counted. */
+  phase: 'reading' | 'counting';
+  done: number;
+  total: number;
+}
+
+/**
+ * `summarizeCodes` as a generator: it yields after every `stepSize` lines read and every
+ * `stepSize` distinct codes counted, and returns the summary. The delimiter of a CSV is found
+ * over the whole input and its code columns once every line is read, as `summarizeCodes` does.
+ */
+export function* summarizeCodesInSteps(
+  input: string | readonly string[],
+  stepSize: number = SUMMARY_STEP_SIZE,
+): Generator<SummaryProgress, CodeSummary, void> {
+  const step = Math.max(1, Math.floor(stepSize));
+  const lines = typeof input === 'string' ? splitLines(input) : input;
+  const delimiter = detectDelimiter(lines);
+  const decode = memoisedDecoder();
+  const found: FoundCode[] = [];
+  for (let from = 0; from < lines.length; from += step) {
+    const to = Math.min(lines.length, from + step);
+    extractLines(lines, delimiter, from, to, decode, found);
+    yield { phase: 'reading', done: to, total: lines.length };
+  }
+  const tally = startTally(keepCodeColumns(found, delimiter));
+  const { reports } = tally;
+  for (let from = 0; from < reports.length; from += step) {
+    const to = Math.min(reports.length, from + step);
+    for (let index = from; index < to; index++) tallyReport(tally, reports[index] as Report);
+    yield { phase: 'counting', done: to, total: reports.length };
+  }
+  return finishTally(tally);
+}
+
+/**
+ * Runs `summarizeCodesInSteps`, awaiting `pause` between steps (the page passes a macrotask, so
+ * that it paints and takes input). A `pause` that rejects stops the work with its reason.
+ */
+export async function summarizeCodesAsync(
+  input: string | readonly string[],
+  pause: (progress: SummaryProgress) => Promise<void>,
+  stepSize: number = SUMMARY_STEP_SIZE,
+): Promise<CodeSummary> {
+  const steps = summarizeCodesInSteps(input, stepSize);
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+    await pause(next.value);
+  }
 }
 
 function messageOf(failure: DecodeFailure): { messageKey: string; params: string[] } {

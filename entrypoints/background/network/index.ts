@@ -30,6 +30,7 @@ import {
 } from '@/utils/profile';
 import { networkChangedAtItem, networkRunItem } from '@/utils/storage';
 import { setUpBadge } from './badge';
+import { setUpHistory } from './history';
 import { setUpNavigationWatch } from './navigation-watch';
 import { addressOf, observe, observeInTab } from './probe';
 import { setUpWebRequestRecorder } from './web-request';
@@ -258,6 +259,7 @@ export function setUpNetworkCheck(): void {
   setUpWebRequestRecorder(hostPermissionsFor(CONTROL_URL));
   setUpNavigationWatch(raftrNameUrls(), () => startNetworkCheck(true));
   setUpBadge();
+  setUpHistory();
   watchConnection();
   onMessage('startNetworkCheck', ({ data }) => startNetworkCheck(data.force));
   onMessage('resumeNetworkCheck', () => resumeNetworkCheck());
