@@ -37,12 +37,14 @@ const run = promisify(execFile);
 
 // `npx tsx bin/bench.ts --only summarize`: the one figure that needs neither a browser nor the
 // simulated internet (bin/bench-summarize.ts), measured alone.
-if (process.argv.includes('--only')) {
-  const only = process.argv[process.argv.indexOf('--only') + 1];
-  if (only !== 'summarize') {
-    console.error(`bench: --only takes summarize (the figure without a browser), not ${only}`);
-    process.exit(2);
-  }
+const only = process.argv.includes('--only')
+  ? process.argv[process.argv.indexOf('--only') + 1]
+  : undefined;
+if (only !== undefined && only !== 'summarize' && only !== 'paint') {
+  console.error(`bench: --only takes summarize or paint, not ${only}`);
+  process.exit(2);
+}
+if (only === 'summarize') {
   await measureSummarize();
   process.exit(0);
 }
@@ -146,6 +148,98 @@ async function popupToVerdict(scenario: Scenario, pki: TestPki): Promise<number[
   }
 }
 
+interface PaintTimes {
+  firstPaint: number[];
+  verdict: number[];
+  /** Runs whose verdict was already in the first render. */
+  verdictInFirstRender: number;
+}
+
+/**
+ * Popup open → first paint and popup open → verdict (issue #12), from the page's own clock
+ * (times since its navigation started): the first contentful paint (Paint Timing), and the
+ * moment the verdict element first carried a verdict (a MutationObserver installed before any
+ * script of the page). Fresh: nothing stored, the popup starts the check. Pre-computed: a check
+ * finished just before (as a failed navigation or an earlier popup leaves it).
+ * https://developer.mozilla.org/docs/Web/API/PerformancePaintTiming
+ */
+async function popupPaint(
+  scenario: Scenario,
+  pki: TestPki,
+  precomputed: boolean,
+): Promise<PaintTimes> {
+  const launched = await launchWithExtension({ scenario, pki, extensionDir: EXTENSION_DIR });
+  const times: PaintTimes = { firstPaint: [], verdict: [], verdictInFirstRender: 0 };
+  try {
+    for (let i = 0; i < RUNS; i++) {
+      const helper = await launched.context.newPage();
+      await helper.goto(`chrome-extension://${launched.extensionId}/helpdesk.html`);
+      await helper.evaluate(() =>
+        (
+          globalThis as unknown as { chrome: { storage: { session: { clear(): Promise<void> } } } }
+        ).chrome.storage.session.clear(),
+      );
+      if (precomputed) {
+        const first = await launched.context.newPage();
+        await first.goto(launched.popupUrl);
+        await first.locator('[data-testid="network-check"][data-state="done"]').waitFor();
+        await first.close();
+      }
+      await helper.close();
+      const page = await launched.context.newPage();
+      await page.addInitScript(`(() => {
+        const observer = new MutationObserver(() => {
+          const verdict = document.querySelector('[data-testid="verdict"]');
+          if (!verdict) return;
+          if (window.__firstRenderVerdict === undefined)
+            window.__firstRenderVerdict = verdict.hasAttribute('data-verdict');
+          if (!verdict.hasAttribute('data-verdict')) return;
+          window.__verdictAt = performance.now();
+          observer.disconnect();
+        });
+        observer.observe(document, { subtree: true, childList: true, attributes: true });
+      })()`);
+      await page.goto(launched.popupUrl);
+      await page.locator('[data-testid="verdict"][data-verdict]').waitFor({ timeout: 15_000 });
+      const measured = await page.evaluate<{ fcp: number; verdictAt: number; first: boolean }>(`
+        new Promise((resolve) => {
+          const read = () => {
+            const fcp = performance.getEntriesByName('first-contentful-paint')[0];
+            if (!fcp) return setTimeout(read, 20);
+            resolve({ fcp: fcp.startTime, verdictAt: window.__verdictAt, first: window.__firstRenderVerdict === true });
+          };
+          read();
+        })`);
+      times.firstPaint.push(measured.fcp);
+      times.verdict.push(measured.verdictAt);
+      if (measured.first) times.verdictInFirstRender += 1;
+      await page.close();
+    }
+    return times;
+  } finally {
+    await launched.close();
+  }
+}
+
+/** The popup's first paint, for a fresh and a pre-computed verdict (issue #12). */
+async function printPaintFigures(): Promise<void> {
+  const paintPki = createPki();
+  try {
+    console.log(`\nPopup first paint (issue #12), median of ${RUNS} runs, healthy network:`);
+    console.log('| verdict | open → first paint | open → verdict | verdict in the first render |');
+    console.log('|---|---|---|---|');
+    for (const precomputed of [false, true]) {
+      const paint = await popupPaint(SCENARIOS.healthy, paintPki, precomputed);
+      console.log(
+        `| ${precomputed ? 'pre-computed' : 'fresh'} | ${ms(median(paint.firstPaint))} | ${ms(median(paint.verdict))} | ${paint.verdictInFirstRender}/${RUNS} |`,
+      );
+    }
+    console.log('Target: a pre-computed verdict in the first render, first paint ≤ 100 ms median.');
+  } finally {
+    paintPki.cleanup();
+  }
+}
+
 /** The baseline: curl, the five probes in parallel, the same bound, the same servers. */
 async function curlBaseline(scenario: Scenario, pki: TestPki): Promise<number[]> {
   const net = await startSimNet(scenario, pki);
@@ -231,6 +325,8 @@ async function main() {
   console.log('|---|---|---|---|---|');
   for (const row of rows) console.log(`| ${row.join(' | ')} |`);
 
+  await printPaintFigures();
+
   const popupJs = popupJsGzipBytes();
   console.log(
     `\nPopup JavaScript, gzipped: ${kb(popupJs)} (target ≤ 25 KB: ${popupJs <= 25 * 1024 ? 'met' : 'NOT met'})`,
@@ -286,7 +382,9 @@ function printCorpusScores(): void {
 }
 
 try {
-  await main();
+  // `npm run bench -- --only paint`: the popup's first paint alone.
+  if (only === 'paint') await printPaintFigures();
+  else await main();
 } finally {
   snapshot.remove();
 }
