@@ -130,6 +130,14 @@ export function DiagnosticCode() {
             >
               {t('diag_helpdesk_link')}
             </a>
+            <a
+              href={`${browser.runtime.getURL('/allowlist.html')}?code=${encodeURIComponent(code)}`}
+              target="_blank"
+              rel="noreferrer"
+              data-testid="allowlist-link"
+            >
+              {t('allowlist_page_link')}
+            </a>
             {policy.itContact && (
               <a
                 href={mailtoLink(policy.itContact, itMessageSubject(t), itMessage)}

@@ -6,22 +6,33 @@
 import { useState } from 'preact/hooks';
 import { FindingCard } from '@/components/FindingCard';
 import { isLanguage, LANGUAGES, type Language, translatorFor } from '@/utils/catalogs';
-import { decodeCode, LONG_CODE_SYMBOLS, parseSymbols } from '@/utils/diagnostic-code';
+import { compareEvidence } from '@/utils/code/compare';
+import {
+  type DecodeResult,
+  decodeCode,
+  LONG_CODE_SYMBOLS,
+  parseSymbols,
+} from '@/utils/diagnostic-code';
 import type { Evidence } from '@/utils/evidence';
 import { findingsFor } from '@/utils/evidence';
+import type { Finding } from '@/utils/finding';
 import type { Translate } from '@/utils/i18n';
 import { messageName } from '@/utils/i18n';
 import { networkFindings, verdictOf } from '@/utils/network/findings';
+import type { Outcome } from '@/utils/network/outcomes';
 import { PROBE_TARGET_IDS } from '@/utils/profile';
 import {
   decodeErrorText,
   describeEvidence,
+  describeFinding,
+  formatHourUtc,
   itMessageSubject,
   mailtoLink,
   probeLabel,
   renderItMessage,
   verdictText,
 } from '@/utils/report';
+import './compare.css';
 
 export interface HelpdeskDecoderProps {
   t: Translate;
@@ -29,6 +40,11 @@ export interface HelpdeskDecoderProps {
   itContact?: string;
   /** A code to decode straight away (e.g. from `?code=`). */
   initialCode?: string;
+  /**
+   * Where the allow-list page for a code is, when there is one (the extension's
+   * `allowlist.html?code=…`; the standalone decoder has none).
+   */
+  allowlistUrl?: (code: string) => string;
 }
 
 /**
@@ -45,25 +61,37 @@ function worthDecoding(input: string): boolean {
   return true;
 }
 
+/**
+ * What a code field shows while typed: nothing for a code still being typed (a short one, or the
+ * first half of a long one), until it is submitted.
+ */
+function decodedAsTyped(input: string, submitted: boolean): DecodeResult | null {
+  const decoded = submitted || worthDecoding(input) ? decodeCode(input) : null;
+  return decoded && !decoded.ok && decoded.messageKey === 'diag_error_incomplete' && !submitted
+    ? null
+    : decoded;
+}
+
 /** The page's own language, as its catalog names it; English for anything else. */
 function pageLanguage(t: Translate): Language {
   const code = t('locale_code');
   return isLanguage(code) ? code : 'en';
 }
 
-export function HelpdeskDecoder({ t, itContact, initialCode = '' }: HelpdeskDecoderProps) {
+export function HelpdeskDecoder({
+  t,
+  itContact,
+  initialCode = '',
+  allowlistUrl,
+}: HelpdeskDecoderProps) {
   const [input, setInput] = useState(initialCode);
   // A user's code read by a helpdesk in another language, or an IT message for IT's language:
   // the report renders in any shipped language, whatever the page's.
   const [language, setLanguage] = useState<Language>(() => pageLanguage(t));
   const reportT = language === pageLanguage(t) ? t : translatorFor(language);
   const [submitted, setSubmitted] = useState(initialCode !== '');
-  const decoded = submitted || worthDecoding(input) ? decodeCode(input) : null;
   // The first half of a long code, while the rest is still being typed, is not an error yet.
-  const result =
-    decoded && !decoded.ok && decoded.messageKey === 'diag_error_incomplete' && !submitted
-      ? null
-      : decoded;
+  const result = decodedAsTyped(input, submitted);
 
   return (
     <div class="helpdesk">
@@ -127,7 +155,11 @@ export function HelpdeskDecoder({ t, itContact, initialCode = '' }: HelpdeskDeco
           version={result.version}
           evidence={result.evidence}
           itContact={itContact}
+          allowlistUrl={allowlistUrl}
         />
+      )}
+      {result?.ok && (
+        <CompareCodes t={t} later={{ code: result.code, evidence: result.evidence }} />
       )}
     </div>
   );
@@ -139,6 +171,7 @@ export interface HelpdeskReportProps {
   version: number;
   evidence: Evidence;
   itContact?: string;
+  allowlistUrl?: (code: string) => string;
 }
 
 function localTime(ms: number): string {
@@ -149,7 +182,14 @@ function localTime(ms: number): string {
   }
 }
 
-export function HelpdeskReport({ t, code, version, evidence, itContact }: HelpdeskReportProps) {
+export function HelpdeskReport({
+  t,
+  code,
+  version,
+  evidence,
+  itContact,
+  allowlistUrl,
+}: HelpdeskReportProps) {
   const [copied, setCopied] = useState<'text' | 'markdown' | null>(null);
   const findings = findingsFor(evidence);
   const text = describeEvidence(evidence, t);
@@ -262,7 +302,226 @@ export function HelpdeskReport({ t, code, version, evidence, itContact }: Helpde
         >
           {t('diag_email_it')}
         </a>
+        {allowlistUrl && (
+          <a
+            class="button"
+            data-testid="allowlist-link"
+            href={allowlistUrl(code)}
+            target="_blank"
+            rel="noreferrer"
+          >
+            {t('allowlist_page_link')}
+          </a>
+        )}
       </div>
     </article>
+  );
+}
+
+interface DecodedCode {
+  code: string;
+  evidence: Evidence;
+}
+
+/**
+ * "Compare with an earlier code": the same user's earlier code beside the one decoded above,
+ * and what changed between them (utils/code/compare.ts), all in catalog words from ids.
+ */
+function CompareCodes({ t, later }: { t: Translate; later: DecodedCode }) {
+  const [input, setInput] = useState('');
+  const [submitted, setSubmitted] = useState(false);
+  const result = decodedAsTyped(input, submitted);
+  return (
+    <section class="compare" data-testid="compare" aria-labelledby="compare-heading">
+      <h2 id="compare-heading">{t('compare_heading')}</h2>
+      <p class="intro">{t('compare_intro')}</p>
+      <form
+        class="helpdesk__form"
+        onSubmit={(event) => {
+          event.preventDefault();
+          setSubmitted(true);
+        }}
+      >
+        <label for="compare-input">{t('compare_code_label')}</label>
+        <div class="helpdesk__row">
+          <input
+            id="compare-input"
+            class="compare__input"
+            data-testid="compare-input"
+            value={input}
+            placeholder="XXXXXX-XXXXXX-XXXXXX"
+            autocomplete="off"
+            autocapitalize="characters"
+            spellcheck={false}
+            onInput={(event) => {
+              setInput((event.target as HTMLInputElement).value);
+              setSubmitted(false);
+            }}
+          />
+          <button type="submit" data-testid="compare-run">
+            {t('compare_run')}
+          </button>
+        </div>
+      </form>
+      {result && !result.ok && (
+        <p
+          class="helpdesk__error"
+          data-testid="compare-error"
+          data-reason={result.reason}
+          role="alert"
+        >
+          {decodeErrorText(result, t)}
+        </p>
+      )}
+      {result?.ok && (
+        <Comparison
+          t={t}
+          earlier={{ code: result.code, evidence: result.evidence }}
+          later={later}
+        />
+      )}
+    </section>
+  );
+}
+
+function Comparison({
+  t,
+  earlier,
+  later,
+}: {
+  t: Translate;
+  earlier: DecodedCode;
+  later: DecodedCode;
+}) {
+  const diff = compareEvidence(earlier.evidence, later.evidence);
+  const before = findingsFor(earlier.evidence);
+  const after = findingsFor(later.evidence);
+  const title = (findings: readonly Finding[], id: string) => {
+    const finding = findings.find((f) => f.id === id);
+    return finding ? describeFinding(finding, t).title : id;
+  };
+  const outcomeText = (outcome: Outcome | null) =>
+    outcome === null ? t('diag_not_run') : t(messageName('outcome', outcome));
+  const changed = new Set<string>(diff.changedProbes.map((p) => p.id));
+  const probes = PROBE_TARGET_IDS.filter(
+    (id) => earlier.evidence.network?.outcomes[id] ?? later.evidence.network?.outcomes[id],
+  );
+  const nothingChanged =
+    diff.changedProbes.length + diff.findingsAdded.length + diff.findingsResolved.length === 0;
+  const findingsList = (findings: readonly Finding[]) => (
+    <ul class="compare__findings">
+      {findings.map((f) => (
+        <li key={f.id} data-finding={f.id}>
+          {describeFinding(f, t).title}
+        </li>
+      ))}
+    </ul>
+  );
+  const side = (evidence: Evidence, id: (typeof PROBE_TARGET_IDS)[number]) =>
+    evidence.network?.outcomes[id] ?? null;
+
+  return (
+    <div class="compare__result" data-testid="comparison">
+      <h3>{t('compare_changes_heading')}</h3>
+      {earlier.code === later.code && <p class="report__muted">{t('compare_same_code')}</p>}
+      {earlier.evidence.createdAt > later.evidence.createdAt && (
+        <p class="report__muted" data-testid="compare-order-note">
+          {t('compare_order_note')}
+        </p>
+      )}
+      {nothingChanged && <p data-testid="compare-no-change">{t('compare_no_change')}</p>}
+      <ul class="compare__changes" data-testid="compare-changes">
+        {diff.changedProbes.map((probe) => (
+          <li
+            key={probe.id}
+            data-testid="compare-probe-change"
+            data-target={probe.id}
+            data-before={probe.before ?? 'not-run'}
+            data-after={probe.after ?? 'not-run'}
+          >
+            {t('compare_probe_changed', [
+              probeLabel(probe.id, t),
+              outcomeText(probe.before),
+              outcomeText(probe.after),
+            ])}
+          </li>
+        ))}
+        {diff.findingsResolved.map((id) => (
+          <li
+            key={`resolved:${id}`}
+            data-testid="compare-finding"
+            data-change="resolved"
+            data-finding={id}
+          >
+            {t('compare_finding_resolved', [title(before, id)])}
+          </li>
+        ))}
+        {diff.findingsAdded.map((id) => (
+          <li
+            key={`added:${id}`}
+            data-testid="compare-finding"
+            data-change="added"
+            data-finding={id}
+          >
+            {t('compare_finding_added', [title(after, id)])}
+          </li>
+        ))}
+        {diff.findingsKept.map((id) => (
+          <li key={`kept:${id}`} data-testid="compare-finding" data-change="kept" data-finding={id}>
+            {t('compare_finding_kept', [title(after, id)])}
+          </li>
+        ))}
+      </ul>
+      <div class="compare__scroll">
+        <table class="compare__table" data-testid="compare-table">
+          <caption>{t('compare_table_caption')}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t('compare_col_check')}</th>
+              <th scope="col">{t('compare_earlier', [earlier.code])}</th>
+              <th scope="col">{t('compare_later', [later.code])}</th>
+            </tr>
+          </thead>
+          <tbody>
+            <tr>
+              <th scope="row">{t('compare_when')}</th>
+              <td>{formatHourUtc(earlier.evidence.createdAt)}</td>
+              <td>{formatHourUtc(later.evidence.createdAt)}</td>
+            </tr>
+            {probes.map((id) => {
+              const was = side(earlier.evidence, id);
+              const now = side(later.evidence, id);
+              return (
+                <tr
+                  key={id}
+                  class={changed.has(id) ? 'compare__row--changed' : undefined}
+                  data-testid="compare-row"
+                  data-target={id}
+                  data-changed={changed.has(id) ? 'true' : 'false'}
+                >
+                  <th scope="row">
+                    {probeLabel(id, t)}
+                    {changed.has(id) && (
+                      <span class="compare__changed"> ({t('compare_changed')})</span>
+                    )}
+                  </th>
+                  <td class={was ? `check--${was}` : undefined}>
+                    <span class="check__outcome">{outcomeText(was)}</span>
+                  </td>
+                  <td class={now ? `check--${now}` : undefined}>
+                    <span class="check__outcome">{outcomeText(now)}</span>
+                  </td>
+                </tr>
+              );
+            })}
+            <tr>
+              <th scope="row">{t('diag_findings_heading')}</th>
+              <td data-testid="compare-findings-earlier">{findingsList(before)}</td>
+              <td data-testid="compare-findings-later">{findingsList(after)}</td>
+            </tr>
+          </tbody>
+        </table>
+      </div>
+    </div>
   );
 }

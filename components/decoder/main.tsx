@@ -2,9 +2,11 @@
  * The standalone decoder: the helpdesk decoder in one self-contained HTML file
  * (.output/raftr-decoder.html, built by scripts/build-decoder.ts), for a helpdesk without the
  * extension. No `browser.*` here: words come from the catalogs bundled into the file, in the
- * language `?lang=` names or else the browser's first shipped one (English otherwise).
+ * language `?lang=` names or else the browser's first shipped one (English otherwise). Both views
+ * of the extension's helpdesk page: one code, and many codes at once (`?view=many`).
  */
 import { render } from 'preact';
+import { HelpdeskViews, viewFromSearch } from '@/components/CodeSummaryView';
 import { codeFromLocation } from '@/components/decoder/code-from-location';
 import { HelpdeskDecoder } from '@/components/HelpdeskReport';
 import { localizePage } from '@/components/page-language';
@@ -29,7 +31,11 @@ function StandaloneDecoder() {
       <h1>{t('helpdesk_title')}</h1>
       <p class="intro">{t('helpdesk_intro')}</p>
       <p class="intro">{t('helpdesk_standalone_note')}</p>
-      <HelpdeskDecoder t={t} initialCode={code} />
+      <HelpdeskViews
+        t={t}
+        initialView={viewFromSearch(location.search)}
+        one={<HelpdeskDecoder t={t} initialCode={code} />}
+      />
     </main>
   );
 }

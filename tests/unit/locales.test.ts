@@ -114,7 +114,7 @@ describe('no words outside the catalog', () => {
   });
 
   it('the HTML pages carry no language or title of their own', () => {
-    for (const page of ['popup', 'headers', 'helpdesk']) {
+    for (const page of ['popup', 'headers', 'helpdesk', 'allowlist']) {
       const html = fs.readFileSync(path.join(ROOT, 'entrypoints', page, 'index.html'), 'utf8');
       expect(html).not.toMatch(/<html[^>]*\slang=/);
       expect(html).toMatch(/<title>__MSG_[A-Za-z0-9_]+__<\/title>/);

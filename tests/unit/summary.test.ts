@@ -6,12 +6,16 @@
 import { describe, expect, it } from 'vitest';
 import { ENGLISH_CATALOG, translateEnglish as t } from '@/utils/catalogs';
 import {
+  codesOverTime,
   extractCodes,
   memoisedDecoder,
   renderSummary,
   renderSummaryCsv,
   renderSummaryItMessage,
+  type SummaryProgress,
   summarizeCodes,
+  summarizeCodesAsync,
+  summarizeCodesInSteps,
   summaryJson,
 } from '@/utils/code/summary';
 import { ALPHABET, checkSymbol, encodeEvidence, formatCode } from '@/utils/diagnostic-code';
@@ -310,6 +314,129 @@ describe('the summary', () => {
     expect(big.findings[0]?.id).toBe('ip-blocked');
     // Measured ~0.4 s here (npm run bench); generous for a shared machine.
     expect(elapsed).toBeLessThan(2_000);
+  });
+});
+
+describe('codes over time, for the chart', () => {
+  const hour = (at: number, codes: number, findings: Record<string, number> = {}) => ({
+    hour: T0 + at * HOUR,
+    codes,
+    findings,
+  });
+
+  it('counts per hour over two days or less, with the empty hours between', () => {
+    const chart = codesOverTime([hour(0, 3, { 'ip-blocked': 2 }), hour(3, 1)]);
+    expect(chart.unit).toBe('hour');
+    expect(chart.buckets).toEqual([
+      { start: T0, count: 3 },
+      { start: T0 + HOUR, count: 0 },
+      { start: T0 + 2 * HOUR, count: 0 },
+      { start: T0 + 3 * HOUR, count: 1 },
+    ]);
+    expect(chart.max).toBe(3);
+    expect(
+      codesOverTime([hour(0, 3, { 'ip-blocked': 2 }), hour(3, 1)], 'ip-blocked').buckets,
+    ).toEqual([
+      { start: T0, count: 2 },
+      { start: T0 + HOUR, count: 0 },
+      { start: T0 + 2 * HOUR, count: 0 },
+      { start: T0 + 3 * HOUR, count: 0 },
+    ]);
+  });
+
+  it('counts per day (from 00:00 UTC) when the codes span more than two days', () => {
+    // T0 is 09:00 UTC.
+    const day = Date.UTC(2026, 10, 2);
+    const chart = codesOverTime([hour(0, 2), hour(10, 1), hour(49, 4)]);
+    expect(chart.unit).toBe('day');
+    expect(chart.buckets).toEqual([
+      { start: day, count: 3 },
+      { start: day + 24 * HOUR, count: 0 },
+      { start: day + 48 * HOUR, count: 4 },
+    ]);
+  });
+
+  it('is made from the summary: the rollout’s week, per day, adds up to the valid codes', () => {
+    const summary = summarizeCodes(rolloutCodes(2_000));
+    const chart = codesOverTime(summary.byHour);
+    expect(chart.unit).toBe('day');
+    expect(chart.buckets.reduce((sum, b) => sum + b.count, 0)).toBe(summary.valid);
+    const top = summary.findings[0];
+    const perFinding = codesOverTime(summary.byHour, top?.id);
+    expect(perFinding.buckets.reduce((sum, b) => sum + b.count, 0)).toBe(top?.count);
+    expect(codesOverTime([])).toEqual({ unit: 'hour', buckets: [], max: 0 });
+  });
+});
+
+describe('in steps, for the helpdesk page (the same summary, a few lines at a time)', () => {
+  /** Every step of the generator, and what it returns. */
+  function runSteps(input: string | readonly string[], stepSize: number) {
+    const steps: SummaryProgress[] = [];
+    const generator = summarizeCodesInSteps(input, stepSize);
+    for (;;) {
+      const next = generator.next();
+      if (next.done) return { steps, summary: next.value };
+      steps.push(next.value);
+    }
+  }
+
+  it('gives exactly what summarizeCodes gives, whatever the step size', () => {
+    const text = `${rolloutCodes(5_000).join('\n')}\n`;
+    const whole = summarizeCodes(text);
+    for (const stepSize of [1, 700, 5_001]) {
+      expect(runSteps(text, stepSize).summary).toEqual(whole);
+    }
+  });
+
+  it('yields after each step of lines read, then of distinct codes counted', () => {
+    const { steps, summary } = runSteps(rolloutCodes(2_500), 1_000);
+    expect(steps.filter((s) => s.phase === 'reading')).toEqual([
+      { phase: 'reading', done: 1_000, total: 2_500 },
+      { phase: 'reading', done: 2_000, total: 2_500 },
+      { phase: 'reading', done: 2_500, total: 2_500 },
+    ]);
+    const counting = steps.filter((s) => s.phase === 'counting');
+    expect(counting.at(-1)).toEqual({
+      phase: 'counting',
+      done: summary.distinct,
+      total: summary.distinct,
+    });
+    expect(counting).toHaveLength(Math.ceil(summary.distinct / 1_000));
+  });
+
+  it('finds a CSV’s delimiter and code columns over the whole input, not per step', () => {
+    const csv = [
+      'ticket,when,code,notes',
+      `INC0010000277777777,2026-11-02 11:30,"${typo(CLEAR)}","typed, by hand"`,
+      `INC0010000077777777,2026-11-02 10:00,"${IP_443}","room 2045, dorm B"`,
+      `INC0010000177777777,2026-11-02 11:00,${ZSCALER.toLowerCase()},`,
+    ].join('\n');
+    const { summary } = runSteps(csv, 1);
+    expect(summary).toEqual(summarizeCodes(csv));
+    // The typo's step held no valid code: its column is known to hold codes only at the end.
+    expect(summary.mistyped).toEqual([
+      expect.objectContaining({ line: 2, text: typo(CLEAR), reason: 'typo' }),
+    ]);
+    expect(summary).toMatchObject({ codes: 3, valid: 2 });
+  });
+
+  it('awaits the page between steps, and stops when the pause rejects', async () => {
+    const input = rolloutCodes(3_000);
+    const pauses: SummaryProgress[] = [];
+    const summary = await summarizeCodesAsync(
+      input,
+      async (progress) => {
+        pauses.push(progress);
+        await new Promise((resolve) => setTimeout(resolve, 0));
+      },
+      1_000,
+    );
+    expect(summary).toEqual(summarizeCodes(input));
+    expect(pauses.length).toBeGreaterThanOrEqual(4);
+    const stopped = new Error('a newer paste');
+    await expect(summarizeCodesAsync(input, () => Promise.reject(stopped), 1_000)).rejects.toBe(
+      stopped,
+    );
   });
 });
 

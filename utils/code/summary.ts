@@ -689,6 +689,57 @@ function messageOf(failure: DecodeFailure): { messageKey: string; params: string
 }
 
 // ---------------------------------------------------------------------------------------------
+// Over time: the helpdesk page's chart (did a problem stop after IT's change on Tuesday?).
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+/** Codes spread over more than this are counted per day (UTC), else per hour. */
+export const HOURLY_CHART_MAX_HOURS = 48;
+/** Empty hours or days are shown as such up to this many rows; past it only those with codes. */
+const MAX_FILLED_BUCKETS = 400;
+
+export interface TimeBucket {
+  /** The bucket's start, ms since the epoch (an hour, or a day from 00:00 UTC). */
+  start: number;
+  count: number;
+}
+
+export interface CodesOverTime {
+  unit: 'hour' | 'day';
+  /** Oldest first, including the empty hours or days between the first and last code. */
+  buckets: TimeBucket[];
+  /** The largest count (for the bars' scale); 0 when there is none. */
+  max: number;
+}
+
+/**
+ * Codes read per hour, or per day when they span more than two days; with `findingId`, the codes
+ * that have that finding. Made from `CodeSummary.byHour`.
+ */
+export function codesOverTime(byHour: readonly HourSummary[], findingId?: string): CodesOverTime {
+  const first = byHour[0]?.hour;
+  const last = byHour[byHour.length - 1]?.hour;
+  if (first === undefined || last === undefined) return { unit: 'hour', buckets: [], max: 0 };
+  const unit = last - first > HOURLY_CHART_MAX_HOURS * HOUR_MS ? 'day' : 'hour';
+  const size = unit === 'hour' ? HOUR_MS : DAY_MS;
+  const startOf = (ms: number) => Math.floor(ms / size) * size;
+  const counts = new Map<number, number>();
+  for (const hour of byHour) {
+    const count = findingId === undefined ? hour.codes : (hour.findings[findingId] ?? 0);
+    const start = startOf(hour.hour);
+    counts.set(start, (counts.get(start) ?? 0) + count);
+  }
+  const from = startOf(first);
+  const to = startOf(last);
+  const starts =
+    (to - from) / size < MAX_FILLED_BUCKETS
+      ? Array.from({ length: (to - from) / size + 1 }, (_, i) => from + i * size)
+      : [...counts.keys()].sort((a, b) => a - b);
+  const buckets = starts.map((start) => ({ start, count: counts.get(start) ?? 0 }));
+  return { unit, buckets, max: buckets.reduce((max, b) => Math.max(max, b.count), 0) };
+}
+
+// ---------------------------------------------------------------------------------------------
 // Renderers: words from the catalog through `t`; JSON field names are fixed identifiers.
 
 const iso = (ms: number) => new Date(ms).toISOString();

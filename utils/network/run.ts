@@ -98,7 +98,7 @@ export function isFresh(
   maxAgeMs: number,
   networkChangedAt: number | null = null,
 ): boolean {
-  if (!run || run.state !== 'done' || !run.finishedAt) return false;
+  if (run?.state !== 'done' || !run.finishedAt) return false;
   if (networkChangedAt !== null && networkChangedAt >= run.finishedAt) return false;
   return now - run.finishedAt < maxAgeMs;
 }
