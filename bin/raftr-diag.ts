@@ -20,7 +20,7 @@
  */
 import fs from 'node:fs';
 import { allowlistJson, allowlistRows, renderAllowlist } from '../utils/allowlist';
-import { isLanguage, LANGUAGES, translateEnglish } from '../utils/catalogs';
+import { isLanguage, LANGUAGES, translateEnglish, translatorFor } from '../utils/catalogs';
 import {
   noValidCodeText,
   renderSummary,
@@ -44,7 +44,6 @@ import {
   renderDecodedReport,
   renderItMessage,
 } from '../utils/report';
-import { cliTranslator } from './cli-translator';
 
 export const EXIT_OK = 0;
 export const EXIT_BAD_INPUT = 2;
@@ -381,7 +380,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       translateEnglish('diag_cli_unknown_language', [parsed.lang, LANGUAGES.join(', ')]),
     );
   }
-  const t = cliTranslator(
+  const t = translatorFor(
     parsed.lang !== undefined && isLanguage(parsed.lang) ? parsed.lang : 'en',
   );
   const ctx: Context = { ...english, t };

@@ -6,28 +6,17 @@ import { useEffect, useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
 import { encodeEvidence } from '@/utils/diagnostic-code';
 import { isEmailCheckBehind } from '@/utils/email/check/state';
-import {
-  assembleEvidence,
-  browserFromUserAgent,
-  type Evidence,
-  findingsFor,
-  type UaBrand,
-} from '@/utils/evidence';
+import { assembleEvidence, type Evidence, findingsFor } from '@/utils/evidence';
 import { evidenceOf, isNetworkRunBehind } from '@/utils/network/run';
 import { policyProblemMessage } from '@/utils/policy';
 import { PROFILE_VERSION } from '@/utils/profile';
 import { describeEvidence, itMessageSubject, mailtoLink, renderItMessage } from '@/utils/report';
 import { emailCheckItem, networkRunItem } from '@/utils/storage';
+import { currentBrowser } from './current-browser';
 import { t } from './i18n';
 import { useManagedPolicy } from './managed-policy';
 import { useStoredItem } from './use-stored-item';
 import './diagnostic-code.css';
-
-function currentBrowser() {
-  const uaData = (navigator as Navigator & { userAgentData?: { brands?: UaBrand[] } })
-    .userAgentData;
-  return browserFromUserAgent(navigator.userAgent, uaData?.brands);
-}
 
 export function DiagnosticCode() {
   // The checks themselves are started by NetworkCheck and EmailCheck; the code only reads what

@@ -25,7 +25,11 @@ export function isLanguage(value: string): value is Language {
   return (LANGUAGES as readonly string[]).includes(value);
 }
 
-/** The translator for one of the shipped languages (the CLI's and the decoder's `--lang`). */
+/**
+ * The translator for one of the shipped languages (the CLI's and the decoders' `--lang`), with
+ * English for a message the language lacks, as the browser does: a missing translation shows
+ * English, never a blank (tests/unit/locales.test.ts keeps them complete).
+ */
 export function translatorFor(language: Language): Translate {
-  return createTranslator(CATALOGS[language]);
+  return createTranslator(language === 'en' ? english : { ...english, ...CATALOGS[language] });
 }

@@ -20,7 +20,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { decodeCode } from '@/utils/diagnostic-code';
 import { findingsFor } from '@/utils/evidence';
 import { renderDecodedReport } from '@/utils/report';
-import { cliTranslator } from '../../bin/cli-translator';
+import { translatorFor } from '../../utils/catalogs';
 import golden from './fixtures/diagnostic-codes-v1.json';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -286,10 +286,13 @@ describe('raftr-diag on bad input and closed pipes', () => {
     for (const lang of ['es', 'fr'] as const) {
       const run = await cli(['decode', fixture.code, `--lang=${lang}`]);
       expect(run.code).toBe(0);
-      const t = cliTranslator(lang);
+      const t = translatorFor(lang);
       expect(run.stdout).toBe(
         `${renderDecodedReport(decoded.code, decoded.evidence, findingsFor(decoded.evidence), t)}\n`,
       );
+      // In that language, not English under another name.
+      expect(run.stdout).toContain(t('diag_findings_heading'));
+      expect(t('diag_findings_heading')).not.toBe(translatorFor('en')('diag_findings_heading'));
     }
     const unknown = await cli(['--lang', 'de', 'allowlist']);
     expect(unknown.code).toBe(2);
