@@ -10,34 +10,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { ALL_OK, DELIVERED, HOUR, SPAM } from '../tests/unit/evidence-samples';
 import { summarizeCodes } from '../utils/code/summary';
 import { encodeEvidence } from '../utils/diagnostic-code';
 import type { EmailEvidence } from '../utils/email/evidence';
 import type { BrowserInfo, Evidence } from '../utils/evidence';
 import type { NetworkEvidence } from '../utils/network/findings';
-
-const HOUR = 3_600_000;
-const ALL_OK: NetworkEvidence['outcomes'] = {
-  'app-https': 'ok',
-  'web-https': 'ok',
-  'api-ip-https': 'ok',
-  'api-ip-http': 'ok',
-  control: 'ok',
-};
-const DELIVERED: EmailEvidence = {
-  source: 'mailbox',
-  placement: 'inbox',
-  spf: 'pass',
-  dkim: 'pass',
-  dmarc: 'pass',
-  sendingIp: 'expected',
-  mailbox: 'google-workspace',
-  gateway: 'unknown',
-  filterVerdict: 'none',
-  allowOverride: 'none',
-  forwarded: false,
-  delay: 'under-1m',
-};
 
 /** The shapes a campus rollout produces, most common first (weights: how many users in 100). */
 interface RolloutShape {
@@ -69,7 +47,7 @@ export const ROLLOUT_SHAPES: readonly RolloutShape[] = [
   {
     weight: 7,
     network: null,
-    email: { ...DELIVERED, placement: 'spam', mailbox: 'microsoft-365', filterVerdict: 'spam' },
+    email: SPAM,
   },
   // Proofpoint in front: never arrived.
   {

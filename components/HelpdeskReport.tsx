@@ -5,6 +5,7 @@
  */
 import { useState } from 'preact/hooks';
 import { FindingCard } from '@/components/FindingCard';
+import { outcomeWords, ProbeChangeItems } from '@/components/ProbeChanges';
 import { isLanguage, LANGUAGES, type Language, translatorFor } from '@/utils/catalogs';
 import { compareEvidence } from '@/utils/code/compare';
 import {
@@ -346,7 +347,7 @@ function CompareCodes({ t, later }: { t: Translate; later: DecodedCode }) {
         <div class="helpdesk__row">
           <input
             id="compare-input"
-            class="compare__input"
+            class="code-field"
             data-testid="compare-input"
             value={input}
             placeholder="XXXXXX-XXXXXX-XXXXXX"
@@ -400,8 +401,7 @@ function Comparison({
     const finding = findings.find((f) => f.id === id);
     return finding ? describeFinding(finding, t).title : id;
   };
-  const outcomeText = (outcome: Outcome | null) =>
-    outcome === null ? t('diag_not_run') : t(messageName('outcome', outcome));
+  const outcomeText = (outcome: Outcome | null) => outcomeWords(outcome, t);
   const changed = new Set<string>(diff.changedProbes.map((p) => p.id));
   const probes = PROBE_TARGET_IDS.filter(
     (id) => earlier.evidence.network?.outcomes[id] ?? later.evidence.network?.outcomes[id],
@@ -431,21 +431,7 @@ function Comparison({
       )}
       {nothingChanged && <p data-testid="compare-no-change">{t('compare_no_change')}</p>}
       <ul class="compare__changes" data-testid="compare-changes">
-        {diff.changedProbes.map((probe) => (
-          <li
-            key={probe.id}
-            data-testid="compare-probe-change"
-            data-target={probe.id}
-            data-before={probe.before ?? 'not-run'}
-            data-after={probe.after ?? 'not-run'}
-          >
-            {t('compare_probe_changed', [
-              probeLabel(probe.id, t),
-              outcomeText(probe.before),
-              outcomeText(probe.after),
-            ])}
-          </li>
-        ))}
+        <ProbeChangeItems changes={diff.changedProbes} t={t} testId="compare-probe-change" />
         {diff.findingsResolved.map((id) => (
           <li
             key={`resolved:${id}`}

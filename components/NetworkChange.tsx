@@ -9,7 +9,6 @@ import { browser } from 'wxt/browser';
 import { compareEvidence } from '@/utils/code/compare';
 import { encodeEvidence } from '@/utils/diagnostic-code';
 import { assembleEvidence } from '@/utils/evidence';
-import { messageName } from '@/utils/i18n';
 import { type NetworkResult, resultBefore } from '@/utils/network/history';
 import { isNetworkRunBehind, type NetworkRun } from '@/utils/network/run';
 import { PROBE_TARGET_IDS, PROFILE_VERSION } from '@/utils/profile';
@@ -17,6 +16,7 @@ import { probeLabel } from '@/utils/report';
 import { networkChangedAtItem, networkHistoryItem, networkRunItem } from '@/utils/storage';
 import { currentBrowser } from './current-browser';
 import { t } from './i18n';
+import { outcomeWords, ProbeChangeItems } from './ProbeChanges';
 import { useStoredItem } from './use-stored-item';
 
 function timeOf(at: number): string {
@@ -72,8 +72,6 @@ export function NetworkChange() {
     wrap(current.evidence, current.at),
   );
   if (comparison.changedProbes.length === 0) return null;
-  const outcome = (id: string | null) =>
-    id === null ? t('change_not_checked') : t(messageName('outcome', id));
   const changed = new Set(comparison.changedProbes.map((change) => change.id));
   const stillFailing = PROBE_TARGET_IDS.filter(
     (id) => !changed.has(id) && current.evidence.outcomes[id] !== 'ok',
@@ -86,24 +84,13 @@ export function NetworkChange() {
       <h2>{t('change_heading')}</h2>
       <p>{t('change_since', [timeOf(before.at)])}</p>
       <ul>
-        {comparison.changedProbes.map((change) => (
-          <li
-            key={change.id}
-            data-testid="change-probe"
-            data-target={change.id}
-            data-before={change.before ?? ''}
-            data-after={change.after ?? ''}
-          >
-            {t('change_probe', [
-              probeLabel(change.id, t),
-              outcome(change.before),
-              outcome(change.after),
-            ])}
-          </li>
-        ))}
+        <ProbeChangeItems changes={comparison.changedProbes} t={t} testId="change-probe" />
         {stillFailing.map((id) => (
           <li key={id} data-testid="change-probe-still" data-target={id}>
-            {t('change_probe_still', [probeLabel(id, t), outcome(current.evidence.outcomes[id])])}
+            {t('change_probe_still', [
+              probeLabel(id, t),
+              outcomeWords(current.evidence.outcomes[id], t),
+            ])}
           </li>
         ))}
       </ul>

@@ -71,7 +71,7 @@ function AllowlistPage() {
         <div class="helpdesk__row">
           <input
             id="allowlist-code"
-            class="allowlist__code"
+            class="code-field"
             data-testid="allowlist-code"
             value={input}
             placeholder="XXXXXX-XXXXXX-XXXXXX"

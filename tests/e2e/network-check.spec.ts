@@ -137,6 +137,22 @@ test.describe('network check', () => {
           type: 'time to verdict',
           description: `${doneAt - openedAt} ms from opening the popup`,
         });
+        // The toolbar badge (#12) follows the verdict: a mark when Raftr cannot be used from
+        // here, never on a network where it can (healthy, or Raftr's own trouble).
+        const verdict = await page.getByTestId('verdict').getAttribute('data-verdict');
+        const marked = ['blocked', 'captive-portal', 'offline'].includes(verdict ?? '');
+        await expect
+          .poll(() =>
+            page.evaluate(() =>
+              (
+                globalThis as unknown as {
+                  chrome: { action: { getBadgeText(d: object): Promise<string> } };
+                }
+              ).chrome.action.getBadgeText({}),
+            ),
+          )
+          .toBe(marked ? '!' : '');
+        if (name === 'healthy' || name === 'raftr-503') expect(marked).toBe(false);
 
         // Proof that the probes met the simulated network (not some other failure path).
         const { net } = ext;

@@ -3,6 +3,7 @@
  * and what one user's checks verified; and the message for IT ending with the entries no
  * browser can test (utils/report.ts).
  */
+
 import { describe, expect, it } from 'vitest';
 import { allowlistJson, allowlistRows, renderAllowlist, statusText } from '@/utils/allowlist';
 import { ENGLISH_CATALOG, translateEnglish as t } from '@/utils/catalogs';
@@ -13,38 +14,10 @@ import { createTranslator } from '@/utils/i18n';
 import { type NetworkEvidence, networkFindings } from '@/utils/network/findings';
 import { ENTRIES } from '@/utils/profile';
 import { renderItMessage } from '@/utils/report';
-
-const ALL_OK: NetworkEvidence['outcomes'] = {
-  'app-https': 'ok',
-  'web-https': 'ok',
-  'api-ip-https': 'ok',
-  'api-ip-http': 'ok',
-  control: 'ok',
-};
-const INBOX: EmailEvidence = {
-  source: 'mailbox',
-  placement: 'inbox',
-  spf: 'pass',
-  dkim: 'pass',
-  dmarc: 'pass',
-  sendingIp: 'expected',
-  mailbox: 'google-workspace',
-  gateway: 'unknown',
-  filterVerdict: 'none',
-  allowOverride: 'none',
-  forwarded: false,
-  delay: 'under-1m',
-};
+import { ALL_OK, DELIVERED, evidenceAt } from './evidence-samples';
 
 function evidence(network: NetworkEvidence | null, email: EmailEvidence | null): Evidence {
-  return {
-    createdAt: Date.UTC(2026, 10, 2, 9),
-    extensionVersion: '0.2.0',
-    browser: { family: 'chrome', major: 144 },
-    profileVersion: 1,
-    network,
-    email,
-  };
+  return evidenceAt(Date.UTC(2026, 10, 2, 9), network, email);
 }
 
 const statuses = (e: Evidence | null) =>
@@ -68,7 +41,7 @@ describe('the allow list', () => {
   });
 
   it('says reachable for what the checks verified', () => {
-    expect(statuses(evidence({ outcomes: ALL_OK }, INBOX))).toEqual({
+    expect(statuses(evidence({ outcomes: ALL_OK }, DELIVERED))).toEqual({
       'app-host-ip': 'reachable',
       'raftr-domains': 'reachable',
       'sender-no-reply': 'reachable',
@@ -100,7 +73,7 @@ describe('the allow list', () => {
 
   it('follows the email check: junk and never-arrived hold the senders back', () => {
     expect(
-      statuses(evidence(null, { ...INBOX, placement: 'spam', filterVerdict: 'spam' })),
+      statuses(evidence(null, { ...DELIVERED, placement: 'spam', filterVerdict: 'spam' })),
     ).toMatchObject({
       'app-host-ip': 'not-checked',
       'sender-no-reply': 'blocked',
@@ -109,7 +82,7 @@ describe('the allow list', () => {
       'mail-authentication': 'reachable',
     });
     const missing = evidence(null, {
-      ...INBOX,
+      ...DELIVERED,
       placement: 'missing',
       spf: 'unknown',
       dkim: 'unknown',
@@ -195,7 +168,7 @@ describe('the allow list speaks only through the catalog', () => {
       ),
     );
     const rows = allowlistRows(
-      evidence({ outcomes: { ...ALL_OK, 'api-ip-http': 'timeout' } }, INBOX),
+      evidence({ outcomes: { ...ALL_OK, 'api-ip-http': 'timeout' } }, DELIVERED),
     );
     for (const format of ['text', 'markdown'] as const) {
       const rendered = renderAllowlist(rows, pseudo, { format, code: 'CODE' })
@@ -234,7 +207,7 @@ describe('the message for IT ends with the entries a browser cannot test', () =>
       untestable,
     );
     expect(
-      renderItMessage(emailFindings({ ...INBOX, placement: 'spam' }), t, { format: 'text' }),
+      renderItMessage(emailFindings({ ...DELIVERED, placement: 'spam' }), t, { format: 'text' }),
     ).toContain(untestable);
   });
 });

@@ -3,49 +3,22 @@
  * findings added, resolved and kept, as the helpdesk page's comparison and the popup's
  * before/after view show them.
  */
+
 import { describe, expect, it } from 'vitest';
 import { compareEvidence } from '@/utils/code/compare';
 import type { EmailEvidence } from '@/utils/email/evidence';
 import type { Evidence } from '@/utils/evidence';
 import type { NetworkEvidence } from '@/utils/network/findings';
+import { ALL_OK, evidenceAt, HOUR, SPAM } from './evidence-samples';
 
-const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 10, 3, 10);
-const ALL_OK: NetworkEvidence['outcomes'] = {
-  'app-https': 'ok',
-  'web-https': 'ok',
-  'api-ip-https': 'ok',
-  'api-ip-http': 'ok',
-  control: 'ok',
-};
-const SPAM: EmailEvidence = {
-  source: 'mailbox',
-  placement: 'spam',
-  spf: 'pass',
-  dkim: 'pass',
-  dmarc: 'pass',
-  sendingIp: 'expected',
-  mailbox: 'microsoft-365',
-  gateway: 'unknown',
-  filterVerdict: 'spam',
-  allowOverride: 'none',
-  forwarded: false,
-  delay: 'under-1m',
-};
 
 function evidence(
   network: NetworkEvidence | null,
   email: EmailEvidence | null = null,
   hoursAfter = 0,
 ): Evidence {
-  return {
-    createdAt: T0 + hoursAfter * HOUR,
-    extensionVersion: '0.2.0',
-    browser: { family: 'chrome', major: 144 },
-    profileVersion: 1,
-    network,
-    email,
-  };
+  return evidenceAt(T0 + hoursAfter * HOUR, network, email);
 }
 
 const dropped = evidence({

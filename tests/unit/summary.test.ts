@@ -3,6 +3,7 @@
  * CSV exports; counted per finding with their entries, systems and hours; rendered for the
  * helpdesk and for IT. The CLI's end-to-end path is in cli.test.ts.
  */
+
 import { describe, expect, it } from 'vitest';
 import { ENGLISH_CATALOG, translateEnglish as t } from '@/utils/catalogs';
 import {
@@ -21,51 +22,21 @@ import {
 import { ALPHABET, checkSymbol, encodeEvidence, formatCode } from '@/utils/diagnostic-code';
 import type { EmailEvidence } from '@/utils/email/evidence';
 import { MAIL_SYSTEM_NAMES } from '@/utils/email/mail-systems';
-import type { Evidence } from '@/utils/evidence';
 import { createTranslator } from '@/utils/i18n';
 import { BLOCK_PRODUCTS } from '@/utils/network/block-products';
 import type { NetworkEvidence } from '@/utils/network/findings';
 import { ENTRIES } from '@/utils/profile';
 import { rolloutCodes } from '../../bin/bench-summarize';
+import { ALL_OK, evidenceAt, HOUR, SPAM } from './evidence-samples';
 
-const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 10, 2, 9);
-const ALL_OK: NetworkEvidence['outcomes'] = {
-  'app-https': 'ok',
-  'web-https': 'ok',
-  'api-ip-https': 'ok',
-  'api-ip-http': 'ok',
-  control: 'ok',
-};
-const SPAM: EmailEvidence = {
-  source: 'mailbox',
-  placement: 'spam',
-  spf: 'pass',
-  dkim: 'pass',
-  dmarc: 'pass',
-  sendingIp: 'expected',
-  mailbox: 'microsoft-365',
-  gateway: 'unknown',
-  filterVerdict: 'spam',
-  allowOverride: 'none',
-  forwarded: false,
-  delay: 'under-1m',
-};
 
 function codeOf(
   network: NetworkEvidence | null,
   email: EmailEvidence | null,
   hoursAfter = 0,
 ): string {
-  const evidence: Evidence = {
-    createdAt: T0 + hoursAfter * HOUR,
-    extensionVersion: '0.2.0',
-    browser: { family: 'chrome', major: 144 },
-    profileVersion: 1,
-    network,
-    email,
-  };
-  const encoded = encodeEvidence(evidence);
+  const encoded = encodeEvidence(evidenceAt(T0 + hoursAfter * HOUR, network, email));
   if (!encoded.ok) throw new Error(`fixture not encodable: ${encoded.field}`);
   return encoded.code;
 }
