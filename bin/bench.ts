@@ -40,8 +40,8 @@ const run = promisify(execFile);
 const only = process.argv.includes('--only')
   ? process.argv[process.argv.indexOf('--only') + 1]
   : undefined;
-if (only !== undefined && only !== 'summarize' && only !== 'paint') {
-  console.error(`bench: --only takes summarize or paint, not ${only}`);
+if (only !== undefined && !['summarize', 'paint', 'verdict'].includes(only)) {
+  console.error(`bench: --only takes summarize, paint or verdict, not ${only}`);
   process.exit(2);
 }
 if (only === 'summarize') {
@@ -221,6 +221,26 @@ async function popupPaint(
   }
 }
 
+/** Popup open → verdict beside curl, per scenario (the network check's speed). */
+async function printVerdictFigures(): Promise<void> {
+  const pki = createPki();
+  const rows: string[][] = [];
+  try {
+    for (const { label, scenario, target } of BENCH_SCENARIOS) {
+      const baseline = median(await curlBaseline(scenario, pki));
+      const popup = median(await popupToVerdict(scenario, pki));
+      const limit = target(baseline);
+      rows.push([label, ms(popup), ms(baseline), ms(limit), popup <= limit ? 'yes' : 'NO']);
+    }
+  } finally {
+    pki.cleanup();
+  }
+  console.log(`\nNetwork verdict, median of ${RUNS} runs (popup open → verdict):`);
+  console.log('| scenario | popup | curl baseline | target | met |');
+  console.log('|---|---|---|---|---|');
+  for (const row of rows) console.log(`| ${row.join(' | ')} |`);
+}
+
 /** The popup's first paint, for a fresh and a pre-computed verdict (issue #12). */
 async function printPaintFigures(): Promise<void> {
   const paintPki = createPki();
@@ -308,22 +328,7 @@ const ms = (value: number) => `${Math.round(value)} ms`;
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 
 async function main() {
-  const pki = createPki();
-  const rows: string[][] = [];
-  try {
-    for (const { label, scenario, target } of BENCH_SCENARIOS) {
-      const baseline = median(await curlBaseline(scenario, pki));
-      const popup = median(await popupToVerdict(scenario, pki));
-      const limit = target(baseline);
-      rows.push([label, ms(popup), ms(baseline), ms(limit), popup <= limit ? 'yes' : 'NO']);
-    }
-  } finally {
-    pki.cleanup();
-  }
-  console.log(`\nNetwork verdict, median of ${RUNS} runs (popup open → verdict):`);
-  console.log('| scenario | popup | curl baseline | target | met |');
-  console.log('|---|---|---|---|---|');
-  for (const row of rows) console.log(`| ${row.join(' | ')} |`);
+  await printVerdictFigures();
 
   await printPaintFigures();
 
@@ -382,8 +387,9 @@ function printCorpusScores(): void {
 }
 
 try {
-  // `npm run bench -- --only paint`: the popup's first paint alone.
+  // `npm run bench -- --only paint` (or `verdict`): one table alone.
   if (only === 'paint') await printPaintFigures();
+  else if (only === 'verdict') await printVerdictFigures();
   else await main();
 } finally {
   snapshot.remove();

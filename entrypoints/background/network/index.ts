@@ -193,9 +193,12 @@ function oneAtATime<T>(decide: () => Promise<T>): Promise<T> {
 
 export function startNetworkCheck(force: boolean): Promise<NetworkRun> {
   return oneAtATime(async () => {
-    const last = await networkRunItem.getValue();
+    // Both reads at once: the popup waits for this answer before its probes start.
+    const [last, changedAt] = await Promise.all([
+      networkRunItem.getValue(),
+      networkChangedAtItem.getValue(),
+    ]);
     if (last?.state === 'running') return active.has(last.id) ? last : resume(last);
-    const changedAt = await networkChangedAtItem.getValue();
     if (!force && isFresh(last, Date.now(), PROFILE.freshResultMs, changedAt) && last) return last;
     const run = newRun(crypto.randomUUID(), Date.now());
     // Queued before any probe result, so the probes can start while it is written.
