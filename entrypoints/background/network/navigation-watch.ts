@@ -11,6 +11,7 @@
 import { browser } from 'wxt/browser';
 import {
   isNavigationTrouble,
+  isWaitingOnRaftr,
   mayAutoCheck,
   NAVIGATION_SLOW_MS,
   type NavigationEvent,
@@ -18,12 +19,18 @@ import {
 import { autoCheckAtItem } from '@/utils/storage';
 import { PROBE_PARAM } from './web-request';
 
-/** Navigations seen starting and not answered yet: their slow-answer timers, by request id. */
-const waiting = new Map<string, ReturnType<typeof setTimeout>>();
+/**
+ * Tabs whose navigation to a Raftr name has had no answer yet: their slow-answer timers. By
+ * tab, not by request: Chromium may abort a navigation's request and restart it under the same
+ * request id, in either order of events, so an abort clears nothing here; when the timer fires,
+ * the tab itself says whether it is still waiting on Raftr (a user who stopped or went elsewhere
+ * has a tab that is not).
+ */
+const waiting = new Map<number, ReturnType<typeof setTimeout>>();
 
-function answered(requestId: string): void {
-  clearTimeout(waiting.get(requestId));
-  waiting.delete(requestId);
+function answered(tabId: number): void {
+  clearTimeout(waiting.get(tabId));
+  waiting.delete(tabId);
 }
 
 export function setUpNavigationWatch(raftrNameUrls: string[], startCheck: () => unknown): void {
@@ -44,35 +51,46 @@ export function setUpNavigationWatch(raftrNameUrls: string[], startCheck: () => 
       .catch(() => {});
   };
 
+  const stillWaiting = async (tabId: number) => {
+    try {
+      const tab = await browser.tabs.get(tabId);
+      return isWaitingOnRaftr(tab);
+    } catch {
+      return false; // closed
+    }
+  };
+
   browser.webRequest.onBeforeRequest.addListener((details) => {
     if (ours(details.url) || details.tabId < 0) return undefined;
-    answered(details.requestId);
-    const { requestId } = details;
+    const { tabId } = details;
+    answered(tabId);
     waiting.set(
-      requestId,
+      tabId,
       setTimeout(() => {
-        waiting.delete(requestId);
-        noticed({ kind: 'slow' });
+        waiting.delete(tabId);
+        stillWaiting(tabId).then((waits) => waits && noticed({ kind: 'slow' }));
       }, NAVIGATION_SLOW_MS),
     );
     return undefined;
   }, filter);
   browser.webRequest.onResponseStarted.addListener((details) => {
-    answered(details.requestId);
+    if (!ours(details.url)) answered(details.tabId);
   }, filter);
   browser.webRequest.onBeforeRedirect.addListener((details) => {
-    answered(details.requestId);
     if (ours(details.url) || details.tabId < 0) return;
+    answered(details.tabId);
     noticed({ kind: 'redirect', redirectUrl: details.redirectUrl });
   }, filter);
   browser.webRequest.onCompleted.addListener((details) => {
-    answered(details.requestId);
     if (ours(details.url) || details.tabId < 0) return;
+    answered(details.tabId);
     noticed({ kind: 'completed', statusCode: details.statusCode });
   }, filter);
   browser.webRequest.onErrorOccurred.addListener((details) => {
-    answered(details.requestId);
     if (ours(details.url) || details.tabId < 0) return;
+    // An abort is often a restart of the same navigation: the timer stays, and asks the tab.
+    if (!isNavigationTrouble({ kind: 'error', error: details.error })) return;
+    answered(details.tabId);
     noticed({ kind: 'error', error: details.error });
   }, filter);
 }
