@@ -8,7 +8,6 @@ import {
   AUTO_CHECK_MIN_GAP_MS,
   badgeFor,
   isNavigationTrouble,
-  isWaitingOnRaftr,
   mayAutoCheck,
 } from '@/utils/network/navigation';
 import type { Outcome } from '@/utils/network/outcomes';
@@ -66,17 +65,6 @@ describe('a navigation worth a check', () => {
     }
     expect(isNavigationTrouble({ kind: 'error', error: 'net::ERR_ABORTED' })).toBe(false);
     expect(isNavigationTrouble({ kind: 'error', error: 'NS_BINDING_ABORTED' })).toBe(false);
-  });
-
-  it('counts a hang only while the tab is still loading a Raftr name', () => {
-    expect(isWaitingOnRaftr({ status: 'loading', pendingUrl: 'https://app.raftr.com/' })).toBe(
-      true,
-    );
-    expect(isWaitingOnRaftr({ status: 'loading', url: 'https://www.raftr.com/' })).toBe(true);
-    expect(isWaitingOnRaftr({ status: 'complete', url: 'https://app.raftr.com/' })).toBe(false);
-    // The user went elsewhere (or the URL is hidden: a host the extension may not see).
-    expect(isWaitingOnRaftr({ status: 'loading', pendingUrl: 'https://example.edu/' })).toBe(false);
-    expect(isWaitingOnRaftr({ status: 'loading' })).toBe(false);
   });
 
   it('starts at most one check per few minutes', () => {

@@ -66,25 +66,6 @@ function isRaftrRedirect(url: string): boolean {
   }
 }
 
-/** A tab as `tabs.get` reports it (the URL only for hosts the extension may access). */
-export interface TabLoadState {
-  status?: string;
-  url?: string;
-  pendingUrl?: string;
-}
-
-/** Whether a tab is still loading a Raftr name: its navigation has had no answer yet. */
-export function isWaitingOnRaftr(tab: TabLoadState): boolean {
-  if (tab.status !== 'loading') return false;
-  const target = tab.pendingUrl || tab.url;
-  if (!target) return false;
-  try {
-    return isRaftrHost(new URL(target).hostname);
-  } catch {
-    return false;
-  }
-}
-
 /** Whether a check may start now, given when browsing last started one. */
 export function mayAutoCheck(lastAutoCheckAt: number | null, now: number): boolean {
   return lastAutoCheckAt === null || now - lastAutoCheckAt >= AUTO_CHECK_MIN_GAP_MS;
