@@ -87,6 +87,28 @@ function timeItem(key: `session:${string}`) {
  */
 export const autoCheckAtItem = timeItem('session:autoNetworkCheckAt');
 
+const storedPendingNavigations = storage.defineItem<Record<string, number>>(
+  'session:pendingRaftrNavigations',
+  { fallback: {}, version: 1 },
+);
+
+/**
+ * The user's navigations to a Raftr name still waiting for an answer: tab number → when it
+ * started, for the few seconds until an answer or the slow-navigation check
+ * (utils/network/navigation.ts). In memory, deleted as soon as decided; kept here only so that a
+ * worker restarted meanwhile picks the wait up instead of forgetting it.
+ */
+export const pendingNavigationsItem = {
+  async getValue(): Promise<Record<string, number>> {
+    const value = await storedPendingNavigations.getValue();
+    if (typeof value !== 'object' || value === null) return {};
+    return Object.fromEntries(
+      Object.entries(value).filter(([, at]) => asTime(at) !== null),
+    ) as Record<string, number>;
+  },
+  setValue: (value: Record<string, number>) => storedPendingNavigations.setValue(value),
+};
+
 /**
  * When the worker last saw the connection change (online, offline, another network type): a
  * verdict from before it is no longer this network's, however young.

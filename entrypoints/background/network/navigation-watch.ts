@@ -15,7 +15,7 @@ import {
   NAVIGATION_SLOW_MS,
   type NavigationEvent,
 } from '@/utils/network/navigation';
-import { autoCheckAtItem } from '@/utils/storage';
+import { autoCheckAtItem, pendingNavigationsItem } from '@/utils/storage';
 import { PROBE_PARAM } from './web-request';
 
 /**
@@ -23,13 +23,31 @@ import { PROBE_PARAM } from './web-request';
  * tab, not by request, and an abort clears nothing: Chromium may abort a navigation's request
  * and restart it, in either order of events (keyed by request and cleared on abort, the silent-
  * drop e2e failed 1 run in 3). A user who stops the page meanwhile costs one check at most,
- * and a badge only if that check finds Raftr blocked.
+ * and a badge only if that check finds Raftr blocked. The wait is also noted in session storage
+ * (pendingNavigationsItem): a worker restarted during it re-arms the timer instead of
+ * forgetting the navigation (seen: the e2e's check never started, 1 run in 4).
  */
 const waiting = new Map<number, ReturnType<typeof setTimeout>>();
 
+/** Storage updates one at a time, so that two tabs never overwrite each other's entry. */
+let pendingWrites: Promise<unknown> = Promise.resolve();
+function updatePending(change: (pending: Record<string, number>) => void): void {
+  pendingWrites = pendingWrites
+    .then(async () => {
+      const pending = await pendingNavigationsItem.getValue();
+      change(pending);
+      await pendingNavigationsItem.setValue(pending);
+    })
+    .catch(() => {});
+}
+
 function answered(tabId: number): void {
   clearTimeout(waiting.get(tabId));
-  waiting.delete(tabId);
+  if (waiting.delete(tabId)) {
+    updatePending((pending) => {
+      delete pending[String(tabId)];
+    });
+  }
 }
 
 export function setUpNavigationWatch(raftrNameUrls: string[], startCheck: () => unknown): void {
@@ -50,19 +68,43 @@ export function setUpNavigationWatch(raftrNameUrls: string[], startCheck: () => 
       .catch(() => {});
   };
 
+  /** Waits for an answer until `startedAt + NAVIGATION_SLOW_MS`, then counts the hang. */
+  const arm = (tabId: number, startedAt: number) => {
+    clearTimeout(waiting.get(tabId));
+    waiting.set(
+      tabId,
+      setTimeout(
+        () => {
+          waiting.delete(tabId);
+          updatePending((pending) => {
+            delete pending[String(tabId)];
+          });
+          noticed({ kind: 'slow' });
+        },
+        Math.max(0, startedAt + NAVIGATION_SLOW_MS - Date.now()),
+      ),
+    );
+  };
+
   browser.webRequest.onBeforeRequest.addListener((details) => {
     if (ours(details.url) || details.tabId < 0) return undefined;
     const { tabId } = details;
-    answered(tabId);
-    waiting.set(
-      tabId,
-      setTimeout(() => {
-        waiting.delete(tabId);
-        noticed({ kind: 'slow' });
-      }, NAVIGATION_SLOW_MS),
-    );
+    const startedAt = Date.now();
+    arm(tabId, startedAt);
+    updatePending((pending) => {
+      pending[String(tabId)] = startedAt;
+    });
     return undefined;
   }, filter);
+  // A worker restarted while a navigation waited picks the wait up where it was.
+  pendingNavigationsItem
+    .getValue()
+    .then((pending) => {
+      for (const [tabId, startedAt] of Object.entries(pending)) {
+        if (!waiting.has(Number(tabId))) arm(Number(tabId), startedAt);
+      }
+    })
+    .catch(() => {});
   browser.webRequest.onResponseStarted.addListener((details) => {
     if (!ours(details.url)) answered(details.tabId);
   }, filter);
