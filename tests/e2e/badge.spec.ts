@@ -35,7 +35,42 @@ test.afterEach(async () => {
 
 async function launch(scenario: ScenarioName | Scenario): Promise<LaunchedExtension> {
   current = await launchWithExtension({ scenario, pki });
+  await untilWatching(current);
   return current;
+}
+
+/**
+ * Until the extension's worker has its webRequest listeners: a navigation made while the
+ * worker is still starting (just after the browser launched, or while Chromium restarts the
+ * worker) is not seen, which made the silent-drop test fail 1 run in 4 after another test.
+ * The newest worker of ours is asked, each time with a bound: a replaced worker's handle hangs.
+ */
+async function untilWatching(ext: LaunchedExtension): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  const ours = (url: string) => url.startsWith(`chrome-extension://${ext.extensionId}/`);
+  for (;;) {
+    const worker = ext.context
+      .serviceWorkers()
+      .filter((w) => ours(w.url()))
+      .at(-1);
+    const ready = worker
+      ? await Promise.race([
+          worker
+            .evaluate(() =>
+              (
+                globalThis as unknown as {
+                  chrome: { webRequest: { onBeforeRequest: { hasListeners(): boolean } } };
+                }
+              ).chrome.webRequest.onBeforeRequest.hasListeners(),
+            )
+            .catch(() => false),
+          new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 1_000)),
+        ])
+      : false;
+    if (ready) return;
+    if (Date.now() > deadline) throw new Error('the extension never started watching navigations');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 interface Toolbar {

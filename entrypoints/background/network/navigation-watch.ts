@@ -3,7 +3,8 @@
  * navigation that fails, is answered by a filter, is redirected off the Raftr names or hangs
  * starts a network check in the background (at most one per few minutes,
  * utils/network/navigation.ts). A navigation that succeeds starts nothing. Nothing of the
- * navigation is stored: only when the last such check started.
+ * navigation is kept: only when the last such check started, and, while a navigation waits for
+ * its first answer, its tab and start time (deleted once it is decided).
  *
  * webRequest reports main-frame requests only for hosts the extension may access: the Raftr
  * names of its host permissions. The probes' own tab carries PROBE_PARAM and is left out.
